@@ -1,0 +1,91 @@
+"""Wiring shared by the till and posapp-admin: config -> database -> migrations -> services."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from posapp.config import APP, Config, PrinterConfig, StoreConfig, load_config, write_config
+from posapp.domain.errors import StorageError
+from posapp.services.station import Station
+from posapp.storage import db as dbmod
+from posapp.storage import migrate as migrations
+from posapp.storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Store:
+    """An open store database and the station (store + terminal) this process acts for."""
+
+    config: Config
+    station: Station
+    db: object
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def backup_dir() -> Path:
+    return data_dir() / "backups"
+
+
+def open_store(config: Config, *, upgrade: bool = True) -> tuple[Store, list[str]]:
+    """Open the configured database and bring its schema up to date (backed up first)."""
+    db = dbmod.bind(config.database_url)
+    applied: list[str] = []
+    if upgrade:
+        applied, backup = migrations.upgrade_with_backup(
+            db_path=dbmod.sqlite_path(config.database_url), backup_dir=backup_dir(), db=db)
+        if applied:
+            log.info("migrated %s (backup: %s)", ", ".join(applied), backup)
+    elif migrations.pending(db):
+        raise StorageError("the database needs 'posapp-admin migrate' first")
+    return Store(config=config, station=Station.from_config(config), db=db), applied
+
+
+def load_and_open(config_path=None, *, upgrade: bool = True) -> tuple[Store, list[str]]:
+    return open_store(load_config(config_path), upgrade=upgrade)
+
+
+def demo_paths(base: Path | None = None) -> tuple[Path, Path]:
+    base = base or data_dir() / "demo"
+    return base / "posapp.toml", base / "posapp.db"
+
+
+def create_demo_store(base: Path | None = None, *, products: int = 3000) -> Config:
+    """A ready demo store (config, database, users, catalog), created once and reused after."""
+    from posapp.demo import DEMO_STORE, DEMO_USERS, demo_products
+    from posapp.services import catalog as catalog_service
+    from posapp.services import users as user_service
+    from posapp.services.auth import SYSTEM
+
+    config_path, db_path = demo_paths(base)
+    if config_path.exists() and db_path.exists():
+        return load_config(config_path)
+    store_cfg = StoreConfig(**{k: DEMO_STORE[k] for k in
+                               ("code", "name", "currency", "locale", "timezone", "address", "tax_id")})
+    write_config(config_path, store=store_cfg, terminal_code="T01",
+                 database_url=f"sqlite:///{db_path}", printer=PrinterConfig(connection="dummy"))
+    config = load_config(config_path)
+    store, _ = open_store(config)
+    admin, *others = DEMO_USERS
+    user_service.bootstrap_admin(store.uow(), store.station, username=admin.username,
+                                 name=admin.name, pin=admin.pin)
+    for u in others:
+        user_service.add_user(store.uow(), store.station, actor=SYSTEM, username=u.username,
+                              name=u.name, role=u.role.value, pin=u.pin)
+    catalog_service.save_products(store.uow(), store.station, actor=SYSTEM,
+                                  specs=demo_products(products), source="demo catalog")
+    return config

@@ -1,0 +1,331 @@
+"""posapp-admin: set up, migrate, import and export the catalog, manage staff, diagnose, back up.
+
+Exit codes: 0 ok, 1 the action failed (one-line reason on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from posapp import __version__
+from posapp.domain.errors import PosError
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _fail(reason: str) -> int:
+    print(f"posapp-admin: {reason}", file=sys.stderr, flush=True)
+    return 1
+
+
+def _ask_pin(prompt: str, given: str | None) -> str:
+    if given:
+        return given
+    if not sys.stdin or not sys.stdin.isatty():
+        raise PosError("no PIN given: pass --pin (or --admin-pin) when not running interactively")
+    pin = getpass.getpass(prompt)
+    if getpass.getpass("Again: ") != pin:
+        raise PosError("the two PINs differ")
+    return pin
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if not sys.stderr.isatty():
+        if stage in ("checking", "writing", "done"):
+            print(f"{stage} {total} products", file=sys.stderr, flush=True)
+        return
+    bar = f"{done}/{total}" if total > 1 else ""
+    print(f"\r{stage:<10} {bar:<20}", end="" if stage != "done" else "\n", file=sys.stderr, flush=True)
+
+
+def _open(args, *, upgrade: bool = False):
+    from posapp.bootstrap import load_and_open
+
+    store, _ = load_and_open(args.config, upgrade=upgrade)
+    return store
+
+
+# --- commands ------------------------------------------------------------------------------
+
+def cmd_init(args) -> int:
+    from posapp.bootstrap import open_store
+    from posapp.config import PrinterConfig, StoreConfig, default_config_path, load_config, write_config
+    from posapp.services import users
+
+    path = Path(args.config) if args.config else default_config_path()
+    if path.exists() and not args.force:
+        return _fail(f"{path} already exists (use --force to overwrite it)")
+    url = args.database_url or f"sqlite:///{path.parent / 'posapp.db'}"
+    store_cfg = StoreConfig(code=args.store_code, name=args.store_name, currency=args.currency,
+                            locale=args.locale, timezone=args.timezone, address=args.address,
+                            tax_id=args.tax_id)
+    pin = _ask_pin("PIN for the first admin (4-8 digits): ", args.admin_pin)
+    write_config(path, store=store_cfg, terminal_code=args.terminal, database_url=url,
+                 printer=PrinterConfig(connection=args.printer))
+    store, applied = open_store(load_config(path))
+    _out(f"config   {path}")
+    _out(f"database {url.split('@')[-1]} ({len(applied)} migration(s) applied)")
+    if store.uow().users.count() == 0:
+        admin = users.bootstrap_admin(store.uow(), store.station, username=args.admin_username,
+                                      name=args.admin_name, pin=pin)
+        _out(f"admin    {admin.username}")
+    else:
+        _out("admin    users already exist; none added")
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from posapp.bootstrap import backup_dir
+    from posapp.config import load_config
+    from posapp.storage import db as dbmod
+    from posapp.storage import migrate
+
+    config = load_config(args.config)
+    db = dbmod.bind(config.database_url)
+    if args.status:
+        for s in migrate.status(db):
+            _out(f"[{'x' if s.applied else ' '}] {s.name}")
+        return 0
+    applied, backup = migrate.upgrade_with_backup(
+        db_path=dbmod.sqlite_path(config.database_url), backup_dir=backup_dir(), db=db)
+    for name in applied:
+        _out(f"applied {name}")
+    if backup:
+        _out(f"backup  {backup}")
+    if not applied:
+        _out("the database is up to date")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from posapp.services import catalog
+    from posapp.services.auth import SYSTEM
+
+    store = _open(args)
+    try:
+        result = catalog.import_catalog(store.uow(), store.station, actor=SYSTEM, path=Path(args.path),
+                                        fmt=args.format, encoding=args.encoding, progress=_progress)
+    except catalog.ImportRejected as exc:
+        print(str(exc), file=sys.stderr)
+        return _fail(f"{args.path}: {len(exc.errors)} bad row(s); nothing was imported")
+    _out(f"imported {result.created + result.updated} products "
+         f"({result.created} new, {result.updated} updated)")
+    for line in result.skipped:
+        _out(f"skipped  {line}")
+    for code in result.new_tax_classes:
+        _out(f"new tax class {code}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from posapp.services import catalog
+
+    store = _open(args)
+    count = catalog.export_catalog(store.uow(), path=Path(args.path), fmt=args.format)
+    _out(f"exported {count} products to {args.path}")
+    return 0
+
+
+def cmd_lookup(args) -> int:
+    from posapp.services import catalog
+
+    store = _open(args)
+    try:
+        products = [catalog.lookup_scan(store.uow(), store.station, args.query).product]
+    except PosError:
+        products = catalog.search_products(store.uow(), args.query, limit=args.limit)
+    for p in products:
+        _out(f"{p.sku:<12} {p.price:>10} {p.unit:<4} {p.name}  {'|'.join(p.barcodes)}")
+    if not products:
+        return _fail(f"nothing matches {args.query!r}")
+    return 0
+
+
+def cmd_users(args) -> int:
+    from posapp.services import users
+    from posapp.services.auth import SYSTEM
+
+    store = _open(args)
+    uow, st = store.uow(), store.station
+    if args.action == "list":
+        rows = users.list_users(uow, actor=SYSTEM)
+        if args.json:
+            _out(json.dumps([{"username": u.username, "name": u.name, "role": u.role.value,
+                              "active": u.active} for u in rows], ensure_ascii=False))
+        for u in rows if not args.json else []:
+            _out(f"{u.username:<16} {u.role.value:<10} {'active' if u.active else 'disabled':<8} {u.name}")
+        return 0
+    if args.action == "add":
+        pin = _ask_pin(f"PIN for {args.username} (4-8 digits): ", args.pin)
+        user = users.add_user(uow, st, actor=SYSTEM, username=args.username,
+                              name=args.name or args.username, role=args.role, pin=pin)
+        _out(f"added {user.username} ({user.role.value})")
+    elif args.action == "reset-pin":
+        pin = _ask_pin(f"New PIN for {args.username}: ", args.pin)
+        users.reset_pin(uow, st, actor=SYSTEM, username=args.username, pin=pin)
+        _out(f"PIN of {args.username} reset")
+    else:
+        disabled = args.action == "disable"
+        users.set_disabled(uow, st, actor=SYSTEM, username=args.username, disabled=disabled)
+        _out(f"{args.username} {'disabled' if disabled else 'enabled'}")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    store = _open(args)
+    for e in store.uow().audit.recent(limit=args.limit, action=args.action):
+        who = e.actor or "-"
+        if e.approver:
+            who += f" (approved by {e.approver})"
+        _out(f"{e.at:%Y-%m-%d %H:%M:%S} {e.terminal_code:<4} {e.action:<20} {who:<30} "
+             f"{json.dumps(e.detail, ensure_ascii=False)}")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from posapp.doctor import run_checks
+
+    checks = run_checks(args.config)
+    ok = all(c.ok for c in checks)
+    if args.json:
+        _out(json.dumps({"ok": ok, "version": __version__,
+                         "checks": [c.__dict__ for c in checks]}, ensure_ascii=False, indent=1))
+    else:
+        for c in checks:
+            _out(f"{'ok  ' if c.ok else 'FAIL'} {c.name:<11} {c.detail}")
+    return 0 if ok else 1
+
+
+def cmd_backup(args) -> int:
+    from posapp.config import load_config
+    from posapp.storage import db as dbmod
+
+    config = load_config(args.config)
+    target = Path(args.path)
+    if target.exists() and not args.force:
+        return _fail(f"{target} already exists (use --force to overwrite it)")
+    source = dbmod.sqlite_path(config.database_url)
+    if source is not None:
+        if not source.exists():
+            return _fail(f"database {source} does not exist")
+        target.unlink(missing_ok=True)
+        dbmod.sqlite_backup(source, target)
+    else:
+        pg_dump = shutil.which("pg_dump")
+        if not pg_dump:
+            return _fail("pg_dump not found; install the PostgreSQL client tools")
+        run = subprocess.run([pg_dump, "--format=custom", "--file", str(target), config.database_url],
+                             capture_output=True, text=True)
+        if run.returncode:
+            return _fail(f"pg_dump failed: {run.stderr.strip().splitlines()[-1:]}")
+    _out(f"backup written to {target} ({target.stat().st_size} bytes)")
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="configuration file (else $POSAPP_CONFIG, "
+                        "else the platform's config directory)")
+    parser = argparse.ArgumentParser(prog="posapp-admin", parents=[common],
+                                     description="posapp administration for IT and managers")
+    parser.add_argument("--version", action="version", version=f"posapp {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    p = sub.add_parser("init", parents=[common], help="write a config, create the database and the first admin")
+    p.add_argument("--store-code", default="S001")
+    p.add_argument("--store-name", default="My Store")
+    p.add_argument("--address", default="")
+    p.add_argument("--tax-id", default="")
+    p.add_argument("--currency", default="CNY")
+    p.add_argument("--locale", default="zh_CN", choices=["zh_CN", "en"])
+    p.add_argument("--timezone", default="Asia/Shanghai")
+    p.add_argument("--terminal", default="T01")
+    p.add_argument("--database-url", help="default: sqlite:///posapp.db beside the config")
+    p.add_argument("--printer", default="none", help="printer connection, e.g. network:10.0.0.5:9100")
+    p.add_argument("--admin-username", default="admin")
+    p.add_argument("--admin-name", default="Administrator")
+    p.add_argument("--admin-pin", help="asked for when not given")
+    p.add_argument("--force", action="store_true", help="overwrite an existing config file")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("migrate", parents=[common], help="apply pending database migrations (after a backup)")
+    p.add_argument("--status", action="store_true", help="list migrations and whether they are applied")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("import-catalog", parents=[common], help="import products from CSV or WooCommerce JSON")
+    p.add_argument("path")
+    p.add_argument("--format", choices=["csv", "json"], help="default: from the file name")
+    p.add_argument("--encoding", help="CSV encoding (default: detect UTF-8, UTF-16 with BOM, GB18030)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export-catalog", parents=[common], help="export products as CSV or WooCommerce JSON")
+    p.add_argument("path")
+    p.add_argument("--format", choices=["csv", "json"], help="default: from the file name")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("lookup", parents=[common], help="find products by barcode, SKU, name or pinyin")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=cmd_lookup)
+
+    p = sub.add_parser("users", parents=[common], help="staff accounts")
+    usub = p.add_subparsers(dest="action", required=True, metavar="action")
+    q = usub.add_parser("add", parents=[common], help="add a user")
+    q.add_argument("username")
+    q.add_argument("--name")
+    q.add_argument("--role", required=True, choices=["cashier", "supervisor", "manager", "admin"])
+    q.add_argument("--pin", help="asked for when not given")
+    q = usub.add_parser("list", parents=[common], help="list users")
+    q.add_argument("--json", action="store_true")
+    q = usub.add_parser("reset-pin", parents=[common], help="set a new PIN and lift a lockout")
+    q.add_argument("username")
+    q.add_argument("--pin", help="asked for when not given")
+    for action in ("disable", "enable"):
+        q = usub.add_parser(action, parents=[common], help=f"{action} a user")
+        q.add_argument("username")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("audit", parents=[common], help="show the audit log, newest first")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--action", help="only this action, e.g. user_locked")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("doctor", parents=[common], help="check config, database, migrations, disk, printer")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("backup", parents=[common], help="online backup of the database to PATH")
+    p.add_argument("path")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.config = getattr(args, "config", None)
+    try:
+        return args.func(args)
+    except PosError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    except Exception as exc:  # a person gets one line; POSAPP_DEBUG=1 shows the traceback
+        if os.environ.get("POSAPP_DEBUG"):
+            raise
+        return _fail(f"unexpected error ({type(exc).__name__}): {exc}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

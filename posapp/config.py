@@ -1,0 +1,261 @@
+"""The one TOML configuration file: where it is found, what it must hold, and writing it.
+
+Search order: --config PATH, then $POSAPP_CONFIG, then the user's config directory, then the
+machine-wide one (ProgramData on Windows, /etc/xdg on Linux).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import zoneinfo
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+from babel.numbers import get_currency_name
+
+from posapp.domain.barcode import DEFAULT_EMBEDDED_RULES, EmbeddedRule, parse_embedded_rules
+from posapp.domain.errors import ConfigError, ValidationError
+
+APP = "posapp"
+FILE_NAME = "posapp.toml"
+LOCALES = ("en", "zh_CN")
+CODE_RE = re.compile(r"^[A-Z0-9]{1,8}$")
+PRINTER_KINDS = ("usb", "network", "serial", "win32", "file", "dummy", "none")
+ENCODINGS = ("gb18030", "big5", "cp437", "cp850", "cp858", "cp1252", "utf-8", "image")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    code: str
+    name: str
+    currency: str
+    locale: str
+    timezone: str
+    address: str = ""
+    tax_id: str = ""
+    prices_include_tax: bool = True
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    connection: str = "none"
+    profile: str = "default"
+    columns: int = 42
+    encoding: str = "gb18030"
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    store: StoreConfig
+    terminal_code: str
+    database_url: str
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    embedded_barcodes: tuple[EmbeddedRule, ...] = DEFAULT_EMBEDDED_RULES
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP, appauthor=False)) / FILE_NAME
+
+
+def site_config_path() -> Path:
+    return Path(platformdirs.site_config_dir(APP, appauthor=False)) / FILE_NAME
+
+
+def find_config(explicit: str | os.PathLike | None = None) -> Path:
+    """The file to use, or ConfigError saying where we looked."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("POSAPP_CONFIG")
+    if env:
+        return Path(env)
+    for candidate in (default_config_path(), site_config_path()):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no configuration found: pass --config PATH, set POSAPP_CONFIG, or run "
+        f"'posapp-admin init' (looked in {default_config_path()} and {site_config_path()})"
+    )
+
+
+def load_config(explicit: str | os.PathLike | None = None) -> Config:
+    path = find_config(explicit)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, path=path)
+
+
+class _Reader:
+    """Pulls typed keys out of one table and names file and key in every complaint."""
+
+    def __init__(self, raw: dict, *, path: Path, section: str):
+        self.path, self.section = path, section
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            self.fail(None, "must be a table")
+        self.table = dict(table)
+        self.seen: set[str] = set()
+
+    def fail(self, key: str | None, reason: str):
+        where = f"{self.section}.{key}" if key else f"[{self.section}]"
+        raise ConfigError(f"{self.path}: {where} {reason}")
+
+    def get(self, key: str, kind: type, default: Any = ...):
+        self.seen.add(key)
+        if key not in self.table:
+            if default is ...:
+                self.fail(key, "is missing")
+            return default
+        value = self.table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.fail(key, f"must be a {kind.__name__}, not {value!r}")
+        return value
+
+    def finish(self):
+        unknown = sorted(set(self.table) - self.seen)
+        if unknown:
+            self.fail(unknown[0], "is not a known key (misspelt?)")
+
+
+def parse_config(raw: dict, *, path: Path) -> Config:
+    known = {"store", "terminal", "database", "printer", "barcodes"}
+    for section in raw:
+        if section not in known:
+            raise ConfigError(f"{path}: [{section}] is not a known section")
+    store = _parse_store(_Reader(raw, path=path, section="store"))
+    term = _Reader(raw, path=path, section="terminal")
+    terminal_code = term.get("code", str)
+    if not CODE_RE.match(terminal_code):
+        term.fail("code", f"{terminal_code!r} must be 1-8 capital letters or digits, like T01")
+    term.finish()
+    db = _Reader(raw, path=path, section="database")
+    url = _resolve_db_url(db.get("url", str), base=path.parent, fail=lambda r: db.fail("url", r))
+    db.finish()
+    printer = _parse_printer(_Reader(raw, path=path, section="printer"))
+    bc = _Reader(raw, path=path, section="barcodes")
+    rules = DEFAULT_EMBEDDED_RULES
+    items = bc.get("embedded", list, None)
+    if items is not None:
+        try:
+            rules = parse_embedded_rules(items)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    bc.finish()
+    return Config(path=path, store=store, terminal_code=terminal_code, database_url=url,
+                  printer=printer, embedded_barcodes=rules)
+
+
+def _parse_store(r: _Reader) -> StoreConfig:
+    code = r.get("code", str)
+    if not CODE_RE.match(code):
+        r.fail("code", f"{code!r} must be 1-8 capital letters or digits, like S001")
+    name = r.get("name", str).strip()
+    if not name:
+        r.fail("name", "is empty")
+    currency = r.get("currency", str)
+    try:
+        if len(currency) != 3 or get_currency_name(currency, locale="en") == currency:
+            raise ValueError
+    except ValueError:
+        r.fail("currency", f"{currency!r} is not an ISO 4217 currency code like CNY")
+    locale = r.get("locale", str)
+    if locale not in LOCALES:
+        r.fail("locale", f"{locale!r} must be one of {', '.join(LOCALES)}")
+    tz = r.get("timezone", str)
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        r.fail("timezone", f"{tz!r} is not a time zone like Asia/Shanghai")
+    cfg = StoreConfig(code=code, name=name, currency=currency, locale=locale, timezone=tz,
+                      address=r.get("address", str, ""), tax_id=r.get("tax_id", str, ""),
+                      prices_include_tax=r.get("prices_include_tax", bool, True))
+    r.finish()
+    return cfg
+
+
+def _parse_printer(r: _Reader) -> PrinterConfig:
+    connection = r.get("connection", str, "none")
+    try:
+        parse_printer_connection(connection)
+    except ValidationError as exc:
+        r.fail("connection", str(exc))
+    columns = r.get("columns", int, 42)
+    if columns not in (32, 42, 48):
+        r.fail("columns", f"{columns} must be 32, 42 or 48")
+    encoding = r.get("encoding", str, "gb18030").lower()
+    if encoding not in ENCODINGS:
+        r.fail("encoding", f"{encoding!r} must be one of {', '.join(ENCODINGS)}")
+    timeout = r.get("timeout", float, 5.0)
+    if not 0 < timeout <= 60:
+        r.fail("timeout", "must be between 0 and 60 seconds")
+    cfg = PrinterConfig(connection=connection, profile=r.get("profile", str, "default"),
+                        columns=columns, encoding=encoding, timeout=timeout)
+    r.finish()
+    return cfg
+
+
+def parse_printer_connection(text: str) -> tuple[str, list[str]]:
+    """Split 'network:10.0.0.5:9100' into ('network', ['10.0.0.5', '9100']) after checking it."""
+    kind, _, rest = text.partition(":")
+    if kind not in PRINTER_KINDS:
+        raise ValidationError(f"{text!r} must start with one of {', '.join(PRINTER_KINDS)}")
+    if kind in ("dummy", "none"):
+        return kind, []
+    if not rest:
+        raise ValidationError(f"{text!r} needs a target after '{kind}:'")
+    if kind == "usb":
+        parts = rest.split(":")
+        if len(parts) != 2 or not all(re.fullmatch(r"0x[0-9a-fA-F]{1,4}", p) for p in parts):
+            raise ValidationError(f"{text!r} must look like usb:0x04b8:0x0202")
+        return kind, parts
+    if kind in ("network", "serial"):
+        target, _, number = rest.rpartition(":")
+        if not target or not number.isdigit():
+            example = "network:10.0.0.5:9100" if kind == "network" else "serial:/dev/ttyUSB0:19200"
+            raise ValidationError(f"{text!r} must look like {example}")
+        return kind, [target, number]
+    return kind, [rest]
+
+
+def _resolve_db_url(url: str, *, base: Path, fail) -> str:
+    if url.startswith("sqlite:///"):
+        file = url[len("sqlite:///"):]
+        if not file:
+            fail("needs a file name, like sqlite:///posapp.db")
+        if re.match(r"^[A-Za-z]:[/\\]", file) or file.startswith("/"):
+            return url
+        return "sqlite:///" + str((base / file).resolve())
+    if url.startswith(("postgresql://", "postgres://")):
+        return url
+    fail(f"{url!r} must start with sqlite:/// or postgresql://")
+
+
+def write_config(path: Path, *, store: StoreConfig, terminal_code: str, database_url: str,
+                 printer: PrinterConfig | None = None) -> Path:
+    """Write a complete, valid file (and check it by reading it back)."""
+    data = {
+        "store": asdict(store),
+        "terminal": {"code": terminal_code},
+        "database": {"url": database_url},
+        "printer": asdict(printer or PrinterConfig()),
+    }
+    parse_config(data, path=path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,25 @@
+"""Where a service runs: the store and terminal, the currency, and the scale-barcode rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from posapp.domain.barcode import DEFAULT_EMBEDDED_RULES, EmbeddedRule
+from posapp.domain.money import currency_places
+
+
+@dataclass(frozen=True)
+class Station:
+    store_code: str
+    terminal_code: str
+    currency: str = "CNY"
+    embedded_rules: tuple[EmbeddedRule, ...] = DEFAULT_EMBEDDED_RULES
+
+    @property
+    def places(self) -> int:
+        return currency_places(self.currency)
+
+    @classmethod
+    def from_config(cls, config) -> "Station":
+        return cls(store_code=config.store.code, terminal_code=config.terminal_code,
+                   currency=config.store.currency, embedded_rules=config.embedded_barcodes)

@@ -1,0 +1,182 @@
+"""Catalog storage: lookups for the till, search, and the bulk writes behind file imports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from peewee import JOIN
+
+from posapp.domain.catalog import Product, TaxClass
+from posapp.domain.money import from_minor, rate_from_bp, rate_to_bp
+from posapp.storage.db import database, is_sqlite
+from posapp.domain.clock import utcnow
+from posapp.storage.models import BarcodeRow, CategoryRow, ProductRow, TaxClassRow
+
+_PRODUCT_COLUMNS = ("sku", "name", "name_en", "category_id", "unit", "tax_class_id", "price_minor",
+                    "active", "weighed", "external_id", "search_doc")
+
+
+@dataclass(frozen=True)
+class ProductWrite:
+    """One product row ready to store: names checked, references resolved, price in minor units."""
+
+    sku: str
+    name: str
+    name_en: str
+    category_id: int | None
+    unit: str
+    tax_class_id: int
+    price_minor: int
+    active: bool
+    weighed: bool
+    external_id: str | None
+    search_doc: str
+    barcodes: tuple[str, ...]
+
+    def values(self) -> tuple:
+        return tuple(getattr(self, c) for c in _PRODUCT_COLUMNS)
+
+
+class CatalogRepository:
+    def __init__(self, places: int = 2):
+        self.places = places
+
+    # --- reading --------------------------------------------------------------------------
+    def _select(self):
+        return (ProductRow.select(ProductRow, TaxClassRow.code, TaxClassRow.rate_bp, CategoryRow.path)
+                .join(TaxClassRow, on=(ProductRow.tax_class == TaxClassRow.id))
+                .join_from(ProductRow, CategoryRow, JOIN.LEFT_OUTER,
+                           on=(ProductRow.category == CategoryRow.id)))
+
+    def _to_product(self, row, barcodes: tuple[str, ...]) -> Product:
+        tax = row.tax_class
+        cat = getattr(row, "category", None)
+        return Product(id=row.id, sku=row.sku, name=row.name, name_en=row.name_en,
+                       price=from_minor(row.price_minor, self.places), tax_class=tax.code,
+                       tax_rate=rate_from_bp(tax.rate_bp), unit=row.unit, weighed=row.weighed,
+                       active=row.active, category=cat.path if cat else "", barcodes=barcodes,
+                       external_id=row.external_id)
+
+    def _barcodes_of(self, ids: list[int]) -> dict[int, tuple[str, ...]]:
+        out: dict[int, list[str]] = {}
+        if ids:
+            query = (BarcodeRow.select(BarcodeRow.product, BarcodeRow.code)
+                     .where(BarcodeRow.product.in_(ids)).order_by(BarcodeRow.id).tuples())
+            for pid, code in query:
+                out.setdefault(pid, []).append(code)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def _products(self, query) -> list[Product]:
+        rows = list(query)
+        codes = self._barcodes_of([r.id for r in rows])
+        return [self._to_product(r, codes.get(r.id, ())) for r in rows]
+
+    def by_barcode(self, key: str) -> Product | None:
+        found = self._products(self._select().join_from(ProductRow, BarcodeRow)
+                               .where(BarcodeRow.code == key))
+        return found[0] if found else None
+
+    def by_sku(self, sku: str) -> Product | None:
+        found = self._products(self._select().where(ProductRow.sku == sku))
+        return found[0] if found else None
+
+    def by_ids(self, ids: list[int]) -> list[Product]:
+        found = {p.id: p for p in self._products(self._select().where(ProductRow.id.in_(ids)))}
+        return [found[i] for i in ids if i in found]
+
+    def search_ids(self, terms: list[str], *, limit: int, active_only: bool = True) -> list[int]:
+        """Ids of products whose document prefix-matches every term (unranked)."""
+        db = database.obj
+        active = " AND p.active" if active_only else ""
+        if is_sqlite(db):
+            match = " AND ".join(f'"{t}"*' for t in terms)
+            sql = ("SELECT p.id FROM product_fts f JOIN product p ON p.id = f.rowid "
+                   f"WHERE product_fts MATCH ?{active} LIMIT ?")
+            cursor = db.execute_sql(sql, (match, limit))
+        else:
+            query = " & ".join(f"'{t}':*" for t in terms)
+            sql = ("SELECT p.id FROM product p WHERE array_to_tsvector(string_to_array("
+                   f"p.search_doc, ' ')) @@ CAST(%s AS tsquery){active} LIMIT %s")
+            cursor = db.execute_sql(sql, (query, limit))
+        return [r[0] for r in cursor.fetchall()]
+
+    def count(self, *, active_only: bool = False) -> int:
+        query = ProductRow.select()
+        if active_only:
+            query = query.where(ProductRow.active == True)  # noqa: E712
+        return query.count()
+
+    def iter_all(self, *, batch: int = 2000) -> Iterator[Product]:
+        """Every product in SKU order, a batch at a time (exports of large catalogs)."""
+        last = ""
+        while True:
+            rows = self._products(self._select().where(ProductRow.sku > last)
+                                  .order_by(ProductRow.sku).limit(batch))
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].sku
+
+    # --- reference data -------------------------------------------------------------------
+    def tax_classes(self) -> list[TaxClass]:
+        return [TaxClass(code=r.code, name=r.name, rate=rate_from_bp(r.rate_bp))
+                for r in TaxClassRow.select().order_by(TaxClassRow.rate_bp.desc(), TaxClassRow.code)]
+
+    def tax_class_ids(self) -> dict[str, int]:
+        return dict(TaxClassRow.select(TaxClassRow.code, TaxClassRow.id).tuples())
+
+    def add_tax_class(self, *, code: str, name: str, rate: Decimal) -> int:
+        return TaxClassRow.create(code=code, name=name, rate_bp=rate_to_bp(rate)).id
+
+    def category_ids(self) -> dict[str, int]:
+        return dict(CategoryRow.select(CategoryRow.path, CategoryRow.id).tuples())
+
+    def ensure_categories(self, paths: Iterable[str]) -> dict[str, int]:
+        """Create every missing level of the given paths; returns path -> id for all of them."""
+        known = self.category_ids()
+        for path in sorted(set(p for p in paths if p)):
+            parts = path.split("/")
+            for depth in range(1, len(parts) + 1):
+                sub = "/".join(parts[:depth])
+                if sub not in known:
+                    parent = known.get("/".join(parts[: depth - 1])) if depth > 1 else None
+                    known[sub] = CategoryRow.create(name=parts[depth - 1], parent=parent, path=sub).id
+        return known
+
+    # --- bulk writes for imports ----------------------------------------------------------
+    def sku_ids(self) -> dict[str, int]:
+        return dict(ProductRow.select(ProductRow.sku, ProductRow.id).tuples())
+
+    def barcode_owners(self) -> dict[str, str]:
+        """Barcode -> SKU of its product, for the whole catalog."""
+        return dict(BarcodeRow.select(BarcodeRow.code, ProductRow.sku)
+                    .join(ProductRow).tuples())
+
+    def write_products(self, rows: list[ProductWrite], *, existing: dict[str, int]) -> tuple[int, int]:
+        """Insert new SKUs and update known ones, replacing their barcodes. Returns (new, updated)."""
+        db = database.obj
+        p = db.param
+        now = utcnow()
+        stamp = now if not is_sqlite(db) else now.isoformat(" ")
+        cursor = db.cursor()
+        new = [r for r in rows if r.sku not in existing]
+        old = [r for r in rows if r.sku in existing]
+        if new:
+            cols = ", ".join(_PRODUCT_COLUMNS + ("created_at", "updated_at"))
+            marks = ", ".join([p] * (len(_PRODUCT_COLUMNS) + 2))
+            cursor.executemany(f"INSERT INTO product ({cols}) VALUES ({marks})",
+                               [r.values() + (stamp, stamp) for r in new])
+        if old:
+            sets = ", ".join(f"{c} = {p}" for c in _PRODUCT_COLUMNS[1:] + ("updated_at",))
+            cursor.executemany(f"UPDATE product SET {sets} WHERE id = {p}",
+                               [r.values()[1:] + (stamp, existing[r.sku]) for r in old])
+            ids = [existing[r.sku] for r in old]
+            for i in range(0, len(ids), 500):
+                BarcodeRow.delete().where(BarcodeRow.product.in_(ids[i:i + 500])).execute()
+        ids = existing if not new else self.sku_ids()
+        pairs = [(code, ids[r.sku]) for r in rows for code in r.barcodes]
+        if pairs:
+            cursor.executemany(f"INSERT INTO barcode (code, product_id) VALUES ({p}, {p})", pairs)
+        return len(new), len(old)

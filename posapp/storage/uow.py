@@ -1,0 +1,39 @@
+"""The unit of work: one transaction per business event, rolled back unless committed."""
+
+from __future__ import annotations
+
+from posapp.storage.audit_repo import AuditRepository
+from posapp.storage.catalog_repo import CatalogRepository
+from posapp.storage.db import database, immediate
+from posapp.storage.user_repo import UserRepository
+
+
+class _Rollback(Exception):
+    """Passed into the transaction's exit to make it roll back instead of commit."""
+
+
+class UnitOfWork:
+    def __init__(self, db=None):
+        self.db = db or database
+        self.catalog = CatalogRepository()
+        self.users = UserRepository()
+        self.audit = AuditRepository()
+        self._txn = None
+        self._committed = False
+
+    def __enter__(self) -> "UnitOfWork":
+        self._committed = False
+        self._txn = immediate(self.db.obj if hasattr(self.db, "obj") else self.db)
+        self._txn.__enter__()
+        return self
+
+    def commit(self) -> None:
+        self._committed = True
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        txn, self._txn = self._txn, None
+        if exc_type is None and not self._committed:
+            txn.__exit__(_Rollback, _Rollback(), None)
+            return False
+        txn.__exit__(exc_type, exc, tb)
+        return False
