@@ -20,36 +20,36 @@ WEIGHT_PREFIX = "25"
 WEIGHT_RULE = next(r for r in DEFAULT_EMBEDDED_RULES if r.prefix == WEIGHT_PREFIX)
 FIRST_SCALE_ITEM = 10001  # scale item codes 10001-99999; lower ones are left for the store's own
 
-# Variant groups: (Chinese prefix, English prefix) put before the product name.
-VARIANTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "-": (("", ""),),
-    "milk": (("", ""), ("低脂", "Low-Fat "), ("高钙", "High-Calcium "), ("有机", "Organic "), ("儿童", "Kids' ")),
-    "pow": (("", ""), ("全脂", "Whole "), ("高钙", "High-Calcium "), ("中老年", "Seniors' "), ("学生", "Student ")),
-    "yog": (("原味", "Plain "), ("草莓味", "Strawberry "), ("蓝莓味", "Blueberry "), ("黄桃味", "Yellow Peach ")),
-    "sugar": (("", ""), ("无糖", "Sugar-Free "), ("低糖", "Low-Sugar "), ("茉莉", "Jasmine ")),
-    "fruit": (("柠檬味", "Lemon "), ("蜜桃味", "Peach "), ("葡萄味", "Grape "), ("橙味", "Orange "), ("荔枝味", "Lychee "), ("青苹果味", "Green Apple ")),
-    "coffee": (("拿铁", "Latte "), ("美式", "Americano "), ("摩卡", "Mocha ")),
-    "chip": (("原味", "Original "), ("番茄味", "Tomato "), ("黄瓜味", "Cucumber "), ("烧烤味", "BBQ "), ("麻辣味", "Spicy "), ("海苔味", "Seaweed ")),
-    "cookie": (("原味", "Original "), ("巧克力味", "Chocolate "), ("草莓味", "Strawberry "), ("抹茶味", "Matcha "), ("花生味", "Peanut ")),
-    "seed": (("原味", "Original "), ("焦糖", "Caramel "), ("山核桃味", "Hickory ")),
-    "rice": (("", ""), ("东北", "Northeast "), ("长粒香", "Long-Grain Fragrant "), ("稻花香", "Daohuaxiang "), ("珍珠", "Pearl ")),
-    "flour": (("", ""), ("高筋", "High-Gluten "), ("低筋", "Low-Gluten "), ("全麦", "Whole-Wheat ")),
-    "noodle": (("红烧牛肉", "Braised Beef "), ("香辣牛肉", "Spicy Beef "), ("老坛酸菜", "Pickled Cabbage "), ("鲜虾鱼板", "Shrimp ")),
-    "mian": (("", ""), ("鸡蛋", "Egg "), ("荞麦", "Buckwheat "), ("龙须", "Thin ")),
-    "soy": (("", ""), ("特级", "Premium "), ("零添加", "No-Additive "), ("减盐", "Low-Sodium "), ("有机", "Organic ")),
-    "chili": (("风味豆豉", "Black Bean "), ("油辣椒", "Chili Oil "), ("香辣", "Hot & Spicy ")),
-    "salt": (("", ""), ("加碘", "Iodized "), ("无碘", "Non-Iodized "), ("低钠", "Low-Sodium ")),
-    "scent": (("", ""), ("薰衣草", "Lavender "), ("柠檬", "Lemon "), ("茉莉", "Jasmine "), ("玫瑰", "Rose ")),
-    "paper": (("", ""), ("原木", "Virgin Pulp "), ("竹浆", "Bamboo Pulp "), ("无香", "Unscented ")),
-    "hair": (("", ""), ("去屑", "Anti-Dandruff "), ("控油", "Oil-Control "), ("柔顺", "Smooth "), ("滋养", "Nourishing ")),
-    "tooth": (("", ""), ("美白", "Whitening "), ("防蛀", "Anti-Cavity "), ("清新", "Fresh Breath "), ("护龈", "Gum Care ")),
-    "egg": (("", ""), ("土", "Free-Range "), ("富硒", "Selenium-Rich ")),
-    "beer": (("", ""), ("纯生", "Draft "), ("小麦", "Wheat "), ("黑", "Dark ")),
-    "baijiu": (("浓香型", "Strong-Aroma "), ("酱香型", "Sauce-Aroma "), ("清香型", "Light-Aroma ")),
-    "dump": (("猪肉白菜", "Pork & Cabbage "), ("三鲜", "Three Delicacies "), ("韭菜鸡蛋", "Chive & Egg "), ("玉米猪肉", "Corn & Pork ")),
-    "tang": (("黑芝麻", "Black Sesame "), ("花生", "Peanut "), ("红豆", "Red Bean ")),
-    "ice": (("香草", "Vanilla "), ("巧克力", "Chocolate "), ("抹茶", "Matcha "), ("芒果", "Mango ")),
-    "bun": (("鲜肉", "Pork "), ("香菇青菜", "Mushroom & Greens "), ("豆沙", "Red Bean ")),
+# Variant groups "中文:English,...", put before the product name; ":" is the plain product.
+VARIANTS: dict[str, str] = {
+    "-": ":",
+    "milk": ":,低脂:Low-Fat,高钙:High-Calcium,有机:Organic,儿童:Kids'",
+    "pow": ":,全脂:Whole,高钙:High-Calcium,中老年:Seniors',学生:Student",
+    "yog": "原味:Plain,草莓味:Strawberry,蓝莓味:Blueberry,黄桃味:Yellow Peach,芒果味:Mango",
+    "sugar": ":,无糖:Sugar-Free,低糖:Low-Sugar,茉莉:Jasmine,蜂蜜:Honey",
+    "fruit": "柠檬味:Lemon,蜜桃味:Peach,葡萄味:Grape,橙味:Orange,荔枝味:Lychee,青苹果味:Green Apple",
+    "coffee": "拿铁:Latte,美式:Americano,摩卡:Mocha,生椰拿铁:Coconut Latte",
+    "chip": "原味:Original,番茄味:Tomato,黄瓜味:Cucumber,烧烤味:BBQ,麻辣味:Spicy,海苔味:Seaweed",
+    "cookie": "原味:Original,巧克力味:Chocolate,草莓味:Strawberry,抹茶味:Matcha,花生味:Peanut",
+    "seed": "原味:Original,焦糖:Caramel,山核桃味:Hickory",
+    "rice": ":,东北:Northeast,长粒香:Long-Grain Fragrant,稻花香:Daohuaxiang,珍珠:Pearl",
+    "flour": ":,高筋:High-Gluten,低筋:Low-Gluten,全麦:Whole-Wheat",
+    "noodle": "红烧牛肉:Braised Beef,香辣牛肉:Spicy Beef,老坛酸菜:Pickled Cabbage,鲜虾鱼板:Shrimp",
+    "mian": ":,鸡蛋:Egg,荞麦:Buckwheat,龙须:Thin",
+    "soy": ":,特级:Premium,零添加:No-Additive,减盐:Low-Sodium,有机:Organic",
+    "chili": "风味豆豉:Black Bean,油辣椒:Chili Oil,香辣:Hot & Spicy",
+    "salt": ":,加碘:Iodized,无碘:Non-Iodized,低钠:Low-Sodium",
+    "scent": ":,薰衣草:Lavender,柠檬:Lemon,茉莉:Jasmine,玫瑰:Rose",
+    "paper": ":,原木:Virgin Pulp,竹浆:Bamboo Pulp,无香:Unscented",
+    "hair": ":,去屑:Anti-Dandruff,控油:Oil-Control,柔顺:Smooth,滋养:Nourishing",
+    "tooth": ":,美白:Whitening,防蛀:Anti-Cavity,清新:Fresh Breath,护龈:Gum Care",
+    "egg": ":,土:Free-Range,富硒:Selenium-Rich",
+    "beer": ":,纯生:Draft,小麦:Wheat,黑:Dark,精酿:Craft",
+    "baijiu": "浓香型:Strong-Aroma,酱香型:Sauce-Aroma,清香型:Light-Aroma",
+    "dump": "猪肉白菜:Pork & Cabbage,三鲜:Three Delicacies,韭菜鸡蛋:Chive & Egg,玉米猪肉:Corn & Pork,荠菜猪肉:Shepherd's Purse & Pork",
+    "tang": "黑芝麻:Black Sesame,花生:Peanut,红豆:Red Bean",
+    "ice": "香草:Vanilla,巧克力:Chocolate,抹茶:Matcha,芒果:Mango",
+    "bun": "鲜肉:Pork,香菇青菜:Mushroom & Greens,豆沙:Red Bean",
 }
 
 # Department -> brands "中文:English,..." and products
@@ -69,11 +69,11 @@ DEPARTMENTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "饮用水|饮用天然水|Natural Water|瓶|13|-|380ml 1.5;550ml 2;1.5L 4.5;4L 9.9;550ml*24 36|06",
         "饮用水|纯净水|Purified Water|瓶|13|-|555ml 2;1.555L 4.5;4.5L 9.9;555ml*24 36|12367",
         "饮用水|苏打水|Soda Water|瓶|13|fruit|410ml 4.5;1L 7.9;410ml*15 59|01356",
-        "茶饮料|绿茶|Green Tea|瓶|13|sugar|500ml 3.5;1L 5.9;2L 8.9|02356",
+        "茶饮料|绿茶|Green Tea|瓶|13|sugar|500ml 3.5;1L 5.9;2L 8.9|023456",
         "茶饮料|乌龙茶|Oolong Tea|瓶|13|sugar|500ml 5;1L 7.9;500ml*15 65|02356",
         "茶饮料|冰红茶|Iced Black Tea|瓶|13|sugar|500ml 3.5;1L 5.9;2L 8.9|236",
-        "碳酸饮料|汽水|Sparkling Drink|罐|13|fruit|330ml 3;330ml*6 16.9;330ml*24 59|245",
-        "果汁|果汁饮料|Juice Drink|瓶|13|fruit|450ml 4.5;1.25L 9.9;2L 13.9|0234",
+        "碳酸饮料|汽水|Sparkling Drink|罐|13|fruit|330ml 3;330ml*6 16.9;330ml*24 59|2456",
+        "果汁|果汁饮料|Juice Drink|瓶|13|fruit|450ml 4.5;1.25L 9.9;2L 13.9|02346",
         "功能饮料|能量饮料|Energy Drink|瓶|13|-|250ml 4.5;500ml 6;250ml*24 99|0367",
         "咖啡|即饮咖啡|Ready-to-Drink Coffee|瓶|13|coffee|268ml 6.5;450ml 9.9;268ml*15 85|0235",
     )),
@@ -208,9 +208,10 @@ EDITIONS = (("新包装", "New Pack"), ("升级版", "Upgraded"), ("促销装", 
 # The lowest SKUs: each department in this order ("W" weighed), three times, so ten products vary.
 HEAD_ORDER = ("乳制品", "生鲜果蔬W", "饮料", "零食W", "肉禽蛋W", "粮油", "调味品", "日用品", "个人护理", "酒类", "冷冻食品")
 HEAD_ROUNDS = 3
-# Cents a shop ends prices with (.90 most, then .50, .00, .80), indexed by the raw cents 0-99;
-# -10 is the yuan below's .90 (12.05 -> 11.90).
-_ENDING = tuple(-10 if c < 12 else 0 if c < 30 else 50 if c < 55 else 80 if c < 72 else 90 for c in range(100))
+# Cents shops end prices with (.90 most, then .50, .00, .80), by the raw cents 0-99; -10 is the
+# yuan below's .90 (12.05 -> 11.90). Above 100 yuan: whole yuan ending in 0, 8 or 9 (128.00, 499.00).
+_CENTS = tuple(-10 if c < 12 else 0 if c < 30 else 50 if c < 55 else 80 if c < 72 else 90 for c in range(100))
+_YUAN = (0, -1, -2, -3, -4, 3, 2, 1, 0, 0)
 _TAX = {"9": Decimal("9"), "13": Decimal("13")}
 
 
@@ -222,8 +223,8 @@ class _Combo:
     name_en: str
     unit: str
     tax: Decimal
-    price: float  # typical price before the shop's own rounding
-    brand: str  # the company whose GS1 prefix the barcode uses ("" for weighed goods)
+    price: float  # typical price, before the jitter and the shop's endings
+    brand: str  # whose GS1 company prefix the barcode has ("" for weighed goods)
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -237,9 +238,9 @@ def _packaged(rng: random.Random) -> list[_Combo]:
         factor = [rng.uniform(0.85, 1.25) for _ in brands]  # some brands are dearer
         for line in lines:
             sub, zh, en, unit, tax, group, sizes, *only = line.split("|")
-            picks = [int(i) for i in only[0]] if only else range(len(brands))
-            for b in picks:
-                for v, (vzh, ven) in enumerate(VARIANTS[group]):
+            for b in [int(i) for i in only[0]] if only else range(len(brands)):
+                for v, (vzh, ven) in enumerate(_pairs(VARIANTS[group])):
+                    ven += " " if ven else ""
                     for size in sizes.split(";"):
                         label, price = size.rsplit(" ", 1)
                         szh, _, sen = label.partition("/")
@@ -251,14 +252,12 @@ def _packaged(rng: random.Random) -> list[_Combo]:
 
 
 def _weighed() -> list[_Combo]:
-    combos = []
-    for dept, origin_text, lines in WEIGHED:
-        for ozh, oen in _pairs(origin_text):
-            for line in lines:
-                sub, zh, en, tax, price = line.split("|")
-                combos.append(_Combo(dept + "W", f"{dept}/{sub}", f"{ozh} {zh} 散称", f"{oen} {en} (per kg)",
-                                     "kg", _TAX[tax], float(price), ""))
-    return combos
+    return [
+        _Combo(dept + "W", f"{dept}/{sub}", f"{ozh} {zh} 散称", f"{oen} {en} (per kg)", "kg", _TAX[tax], float(price), "")
+        for dept, origin_text, lines in WEIGHED
+        for ozh, oen in _pairs(origin_text)
+        for sub, zh, en, tax, price in (line.split("|") for line in lines)
+    ]
 
 
 class _Pool:
@@ -268,11 +267,11 @@ class _Pool:
         self.combos, self.rng, self.pos, self.edition, self.used = combos, rng, 0, 0, set()
         rng.shuffle(self.combos)
 
-    def take_from(self, dept: str) -> _Combo:
+    def take_from(self, dept: str) -> tuple[_Combo, int]:
         """The first unused combination of dept; only for the lowest SKUs, in the first round."""
         i = next(i for i, c in enumerate(self.combos) if c.dept == dept and i not in self.used)
         self.used.add(i)
-        return self.combos[i]
+        return self.combos[i], 0
 
     def take(self) -> tuple[_Combo, int]:
         while True:
@@ -284,23 +283,21 @@ class _Pool:
                 return self.combos[i], self.edition
 
 
-class _Barcodes:
-    """EAN-13s from GS1 China: a 7-digit company prefix (69 + 5 digits) per brand, then 5 item digits."""
+class _Codes:
+    """GS1 China EAN-13s (69 + 5-digit company number per brand + 5 item digits) and scale item codes."""
 
     def __init__(self) -> None:
-        self.companies: dict[str, list] = {}  # brand -> [company prefix, its check part, last item number]
+        self.companies: dict[str, list] = {}  # brand -> [company prefix, its check part, last item]
         self.item_part: dict[int, int] = {}
         self.allocated = 0
+        self.scale_item = FIRST_SCALE_ITEM
 
-    def _new_prefix(self) -> str:
-        # An affine map of 0..99999 onto itself: distinct, scattered over 690xxxx-699xxxx.
-        n, self.allocated = self.allocated, self.allocated + 1
-        return f"69{(n * 7919 + 35711) % 100000:05d}"
-
-    def next(self, brand: str) -> str:
+    def ean(self, brand: str) -> str:
         company = self.companies.get(brand)
         if company is None or company[2] == 99999:
-            prefix = self._new_prefix()
+            # An affine map of 0..99999 onto itself: distinct prefixes, scattered over 690-699.
+            prefix = f"69{(self.allocated * 7919 + 35711) % 100000:05d}"
+            self.allocated += 1
             company = self.companies[brand] = [prefix, int(gtin_check_digit(prefix + "00000")), 0]
         company[2] = item = company[2] + 1
         # The check digit is linear in the digits, so the prefix's and the item's parts add up
@@ -310,19 +307,38 @@ class _Barcodes:
             part = self.item_part[item] = int(gtin_check_digit(f"0000000{item:05d}"))
         return f"{company[0]}{item:05d}{(company[1] + part) % 10}"
 
+    def scale(self) -> str:
+        """A zero-weight code that a scale label for this item scans back to."""
+        self.scale_item += 1
+        return base_code(prefix=WEIGHT_PREFIX, item=f"{self.scale_item - 1:05d}", rule=WEIGHT_RULE)
+
 
 def _shop_price(raw: float) -> int:
-    """Cents for a raw price, ending the way shops price: 3.50, 12.90, 39.80, 129.00, 499.00."""
+    """Cents for a raw price, ending the way shops price: 3.50, 12.90, 39.80, 128.00, 499.00."""
     if raw >= 100:
         yuan = round(raw)
-        last = yuan % 10
-        if last < 5:
-            yuan -= last  # 131 -> 130
-        elif last < 8:
-            yuan += 8 - last  # 126 -> 128; 128 and 499 stay
-        return yuan * 100
+        return (yuan + _YUAN[yuan % 10]) * 100
     cents = max(round(raw * 100), 50)
-    return cents - cents % 100 + _ENDING[cents % 100]
+    return cents - cents % 100 + _CENTS[cents % 100]
+
+
+def _product(n: int, combo: _Combo, edition: int, *, rng: random.Random, codes: _Codes, money: dict) -> ProductSpec:
+    cents = _shop_price(combo.price * rng.uniform(0.93, 1.07))
+    price = money.get(cents) or money.setdefault(cents, Decimal(cents).scaleb(-2))
+    name, name_en = combo.name, combo.name_en
+    if edition:
+        zh, en = EDITIONS[edition - 1] if edition <= len(EDITIONS) else (f"{edition}号款", f"Style {edition}")
+        name, name_en = f"{name} {zh}", f"{name_en} {en}"
+    if combo.unit == "kg":
+        barcodes: tuple[str, ...] = (codes.scale(),)
+    elif rng.random() < SECOND_BARCODE_SHARE:  # a multipack's, or the old packaging's
+        barcodes = (codes.ean(combo.brand), codes.ean(combo.brand))
+    else:
+        barcodes = (codes.ean(combo.brand),)
+    return ProductSpec(
+        sku=f"D{n + 1:07d}", name=name, name_en=name_en, price=price, barcodes=barcodes, category=combo.category,
+        unit=combo.unit, weighed=combo.unit == "kg", active=True, tax_rate=combo.tax,
+    )
 
 
 def demo_products(count: int = 3000, *, seed: int = 2026) -> list[ProductSpec]:
@@ -331,36 +347,17 @@ def demo_products(count: int = 3000, *, seed: int = 2026) -> list[ProductSpec]:
         raise ValueError("count must not be negative")
     rng = random.Random(seed)
     packaged, weighed = _Pool(_packaged(rng), rng), _Pool(_weighed(), rng)
-    barcodes, money, scale_item = _Barcodes(), {}, FIRST_SCALE_ITEM
-    head = [d for _ in range(HEAD_ROUNDS) for d in HEAD_ORDER]
-    head[len(HEAD_ORDER):] = [d.rstrip("W") for d in head[len(HEAD_ORDER):]]  # weighed in round 1 only
+    codes, money = _Codes(), {}
+    head = list(HEAD_ORDER) + [d.rstrip("W") for d in HEAD_ORDER] * (HEAD_ROUNDS - 1)  # weighed once
     products = []
     for n in range(count):
         if n < len(head):
-            pool = weighed if head[n].endswith("W") else packaged
-            combo, edition = pool.take_from(head[n]), 0
-        elif scale_item <= 99999 and rng.random() < WEIGHED_SHARE:
+            combo, edition = (weighed if head[n].endswith("W") else packaged).take_from(head[n])
+        elif codes.scale_item <= 99999 and rng.random() < WEIGHED_SHARE:
             combo, edition = weighed.take()
         else:
             combo, edition = packaged.take()
-        cents = _shop_price(combo.price * rng.uniform(0.93, 1.07))
-        price = money.get(cents) or money.setdefault(cents, Decimal(cents).scaleb(-2))
-        name, name_en = combo.name, combo.name_en
-        if edition:
-            zh, en = EDITIONS[edition - 1] if edition <= len(EDITIONS) else (f"{edition}号款", f"Style {edition}")
-            name, name_en = f"{name} {zh}", f"{name_en} {en}"
-        if combo.unit == "kg":
-            codes = (base_code(prefix=WEIGHT_PREFIX, item=f"{scale_item:05d}", rule=WEIGHT_RULE),)
-            scale_item += 1
-        elif rng.random() < SECOND_BARCODE_SHARE:  # a multipack or the old packaging's code
-            codes = (barcodes.next(combo.brand), barcodes.next(combo.brand))
-        else:
-            codes = (barcodes.next(combo.brand),)
-        products.append(ProductSpec(
-            sku=f"D{n + 1:07d}", name=name, name_en=name_en, price=price, barcodes=codes,
-            category=combo.category, unit=combo.unit, weighed=combo.unit == "kg", active=True,
-            tax_rate=combo.tax,
-        ))
+        products.append(_product(n, combo, edition, rng=rng, codes=codes, money=money))
     return products
 
 
@@ -372,6 +369,7 @@ class DemoUser:
     pin: str
 
 
+# Memorable PINs for trying the demo; the real staff list replaces these.
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("admin", "管理员", Role.ADMIN, "9999"),
     DemoUser("manager", "店长", Role.MANAGER, "8888"),

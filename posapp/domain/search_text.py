@@ -45,7 +45,12 @@ def document_tokens(*texts: str) -> list[str]:
     """Index tokens for a product from its names and codes, de-duplicated, in a stable order."""
     tokens: dict[str, None] = {}
     for text in texts:
-        for part in _TOKEN_RE.findall((text or "").lower()):
+        parts = _TOKEN_RE.findall((text or "").lower())
+        # Initials across word gaps too, so "pgsc" finds 苹果 散称.
+        across = "".join(r[0][0] for p in parts if _IS_CJK.match(p) for r in map(_readings, p) if r)
+        for i in range(len(across)):
+            tokens[across[i:]] = None
+        for part in parts:
             if not _IS_CJK.match(part):
                 tokens[part] = None
                 continue

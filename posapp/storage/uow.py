@@ -13,27 +13,27 @@ class _Rollback(Exception):
 
 
 class UnitOfWork:
+    """Use as `with uow: ...; uow.commit()`. Whatever was not committed is rolled back on exit."""
+
     def __init__(self, db=None):
         self.db = db or database
         self.catalog = CatalogRepository()
         self.users = UserRepository()
         self.audit = AuditRepository()
         self._txn = None
-        self._committed = False
 
     def __enter__(self) -> "UnitOfWork":
-        self._committed = False
         self._txn = immediate(self.db.obj if hasattr(self.db, "obj") else self.db)
-        self._txn.__enter__()
+        self._handle = self._txn.__enter__()
         return self
 
     def commit(self) -> None:
-        self._committed = True
+        """Make everything so far durable now; later work in the block starts a new transaction."""
+        self._handle.commit()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         txn, self._txn = self._txn, None
-        if exc_type is None and not self._committed:
-            txn.__exit__(_Rollback, _Rollback(), None)
-            return False
+        if exc_type is None:
+            exc_type, exc = _Rollback, _Rollback()
         txn.__exit__(exc_type, exc, tb)
         return False
