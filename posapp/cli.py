@@ -59,16 +59,18 @@ def _open(args, *, upgrade: bool = False):
 def cmd_init(args) -> int:
     from posapp.bootstrap import open_store
     from posapp.config import PrinterConfig, StoreConfig, default_config_path, load_config, write_config
+    from posapp.domain.users import check_pin, check_username
     from posapp.services import users
 
     path = Path(args.config) if args.config else default_config_path()
     if path.exists() and not args.force:
         return _fail(f"{path} already exists (use --force to overwrite it)")
-    url = args.database_url or f"sqlite:///{path.parent / 'posapp.db'}"
+    url = args.database_url or f"sqlite:///{path.parent.resolve() / 'posapp.db'}"
     store_cfg = StoreConfig(code=args.store_code, name=args.store_name, currency=args.currency,
                             locale=args.locale, timezone=args.timezone, address=args.address,
                             tax_id=args.tax_id)
-    pin = _ask_pin("PIN for the first admin (4-8 digits): ", args.admin_pin)
+    pin = check_pin(_ask_pin("PIN for the first admin (4-8 digits): ", args.admin_pin))
+    check_username(args.admin_username)
     write_config(path, store=store_cfg, terminal_code=args.terminal, database_url=url,
                  printer=PrinterConfig(connection=args.printer))
     store, applied = open_store(load_config(path))

@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 import zoneinfo
+from urllib.parse import urlparse
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,6 +228,10 @@ def parse_printer_connection(text: str) -> tuple[str, list[str]]:
         if not target or not number.isdigit():
             example = "network:10.0.0.5:9100" if kind == "network" else "serial:/dev/ttyUSB0:19200"
             raise ValidationError(f"{text!r} must look like {example}")
+        if kind == "network" and not 1 <= int(number) <= 65535:
+            raise ValidationError(f"{text!r}: port {number} is not between 1 and 65535")
+        if kind == "serial" and int(number) not in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200):
+            raise ValidationError(f"{text!r}: {number} is not a serial speed (9600, 19200, 38400, 115200...)")
         return kind, [target, number]
     return kind, [rest]
 
@@ -259,3 +264,11 @@ def write_config(path: Path, *, store: StoreConfig, terminal_code: str, database
     tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def redact(url: str) -> str:
+    """The database URL without its password, for messages and logs."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(":" + parsed.password + "@", ":***@", 1)
+    return url

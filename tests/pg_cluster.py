@@ -273,6 +273,7 @@ def _main(argv: list[str]) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)  # even when started with SIGINT ignored (cmd &)
     url, stop = start_cluster(tempfile.gettempdir())
     try:
         print(url, flush=True)

@@ -133,7 +133,7 @@ fi
 extra=""
 [ "$WITH_TEST" = 1 ] && extra="[test]"
 stamp="$VENV/.posapp-setup-stamp"
-meta="$(cat pyproject.toml setup.cfg setup.py 2>/dev/null | cksum | cut -d' ' -f1)"
+meta="$({ cat pyproject.toml setup.cfg setup.py 2>/dev/null || true; } | cksum | cut -d' ' -f1)"
 want_plain="$meta"
 want_test="$meta test"
 have_stamp="$(cat "$stamp" 2>/dev/null || true)"
@@ -144,10 +144,18 @@ else
     [ -f pyproject.toml ] || [ -f setup.py ] || die "no pyproject.toml in $ROOT: cannot install posapp"
     rm -f "$stamp"
     export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+    piplog="$(mktemp -t posapp-pip.XXXXXX)"
+    pip_quiet() {
+        if ! "$VPY" -m pip "$@" >"$piplog" 2>&1 </dev/null; then
+            tail -n 40 "$piplog" >&2
+            die "pip $* failed (full log: $piplog)"
+        fi
+    }
     say "upgrading pip"
-    "$VPY" -m pip install -q --upgrade pip
-    say "installing posapp into .venv (pip install -e '.$extra')"
-    "$VPY" -m pip install -q -e ".$extra"
+    pip_quiet install -q --upgrade pip
+    say "installing posapp into .venv (pip install -e '.$extra'; takes a minute the first time)"
+    pip_quiet install -q -e ".$extra"
+    rm -f "$piplog"
     if [ "$WITH_TEST" = 1 ]; then echo "$want_test" >"$stamp"; else echo "$want_plain" >"$stamp"; fi
 fi
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from posapp.domain.errors import ValidationError
+from posapp.i18n import _
 
 DEFAULT_PATTERN = "PPIIIIIVVVVVC"
 KINDS = ("price", "weight")
@@ -21,10 +22,10 @@ def _digits(code: str) -> str:
         raise ValidationError(f"a barcode must be text, not {type(code).__name__}")
     text = code.strip()
     if not text:
-        raise ValidationError("nothing was scanned: the barcode is empty")
+        raise ValidationError(_("nothing was scanned: the barcode is empty"))
     if not text.isdecimal():
         # Cut short so a scanned web address does not flood the till's message line.
-        raise ValidationError(f"{text[:40]!r} is not a barcode: only digits")
+        raise ValidationError(_("{text} is not a barcode: only digits").format(text=repr(text[:40])))
     # A scanner typing through an input method left in full-width mode sends "４００６…".
     return "".join(str(unicodedata.decimal(c)) for c in text)
 
@@ -41,7 +42,8 @@ def _require_check(code: str, body: str) -> None:
     """Refuse code unless its last digit is the check digit of body."""
     expected = gtin_check_digit(body)
     if code[-1] != expected:
-        raise ValidationError(f"{code} has a wrong check digit (expected {expected})")
+        raise ValidationError(_("{code} has a wrong check digit (expected {expected})").format(
+            code=code, expected=expected))
 
 
 def _upce_body(code: str) -> str:
@@ -83,7 +85,8 @@ def _classify_eight(digits: str) -> tuple[str, str]:
             return "0" + body + upce, "UPC-E"
         if digits[7] != ean8 and upce != ean8:
             raise ValidationError(
-                f"{digits} has a wrong check digit (expected {upce} for UPC-E or {ean8} for EAN-8)"
+                _("{code} has a wrong check digit (expected {upce} for UPC-E or {ean8} for EAN-8)")
+                .format(code=digits, upce=upce, ean8=ean8)
             )
     _require_check(digits, digits[:7])
     return digits, "EAN-8"
@@ -95,7 +98,8 @@ def _classify(code: str) -> tuple[str, str]:
     if len(digits) == 8:
         return _classify_eight(digits)
     if len(digits) not in (12, 13):
-        raise ValidationError(f"a barcode has 8, 12 or 13 digits; this one has {len(digits)}")
+        raise ValidationError(_("a barcode has 8, 12 or 13 digits; this one has {count}").format(
+            count=len(digits)))
     _require_check(digits, digits[:-1])
     return ("0" + digits, "UPC-A") if len(digits) == 12 else (digits, "EAN-13")
 

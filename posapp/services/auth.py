@@ -19,6 +19,7 @@ from posapp.domain.users import (
     User,
     check_pin,
 )
+from posapp.i18n import _
 from posapp.services.station import Station
 
 # argon2id with the library's RFC 9106 "low memory" defaults: ~50 ms a check on a till.
@@ -49,14 +50,14 @@ def verify_pin(uow, station: Station, *, username: str, pin: str, purpose: str,
         uow.audit.add(store_code=station.store_code, terminal_code=station.terminal_code,
                       action=f"{purpose}_failed", actor_id=None, detail={"username": username})
         uow.commit()
-        raise AuthenticationFailed("Wrong user or PIN")
+        raise AuthenticationFailed(_("Wrong user or PIN"))
     if not user.active:
-        raise AuthenticationFailed(f"{user.name} is disabled; ask a manager")
+        raise AuthenticationFailed(_("{name} is disabled; ask a manager").format(name=user.name))
     pin_hash, failed, locked_until = uow.users.pin_state(user.id)
     if locked_until and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() + 59) // 60)
-        raise AuthenticationFailed(f"{user.name} is locked after too many wrong PINs; "
-                                   f"try again in {minutes} min")
+        raise AuthenticationFailed(_("{name} is locked after too many wrong PINs; try again in "
+                                     "{minutes} min").format(name=user.name, minutes=minutes))
     if locked_until:
         failed = 0  # the lock has run out: a fresh set of attempts
     try:
@@ -70,10 +71,10 @@ def verify_pin(uow, station: Station, *, username: str, pin: str, purpose: str,
                       detail={"failed_pins": failed})
         uow.commit()
         if lock:
-            raise AuthenticationFailed(f"Wrong PIN. {user.name} is locked for "
-                                       f"{int(LOCKOUT.total_seconds() // 60)} minutes") from None
+            raise AuthenticationFailed(_("Wrong PIN. {name} is locked for {minutes} minutes").format(
+                name=user.name, minutes=int(LOCKOUT.total_seconds() // 60))) from None
         left = MAX_FAILED_PINS - failed
-        raise AuthenticationFailed(f"Wrong user or PIN ({left} tries left)") from None
+        raise AuthenticationFailed(_("Wrong user or PIN ({left} tries left)").format(left=left)) from None
     new_hash = _hasher.hash(pin.strip()) if _hasher.check_needs_rehash(pin_hash) else None
     uow.users.record_pin_success(user.id, new_hash=new_hash)
     return user
@@ -98,7 +99,8 @@ def approve(uow, station: Station, *, approver: str, pin: str, permission: Permi
                           action="override_refused", actor_id=for_user.id or None,
                           approver_id=user.id, detail={"permission": permission.value})
             uow.commit()
-            raise PermissionDenied(f"{user.name} may not approve {permission.value.replace('_', ' ')}")
+            raise PermissionDenied(_("{name} may not approve {action}").format(
+                name=user.name, action=_(permission.value.replace("_", " "))))
         uow.commit()
     return Approval(approver=user, permission=permission)
 
@@ -109,7 +111,7 @@ def current(uow, actor: User) -> User:
         return SYSTEM
     fresh = uow.users.get(actor.id)
     if fresh is None or not fresh.active:
-        raise PermissionDenied(f"{actor.name} is no longer an active user")
+        raise PermissionDenied(_("{name} is no longer an active user").format(name=actor.name))
     return fresh
 
 
@@ -122,8 +124,8 @@ def require(uow, actor: User, permission: Permission, approval: Approval | None 
         approver = current(uow, approval.approver)
         if approver.role in APPROVER_ROLES and approver.can(permission):
             return approver.id
-    raise PermissionDenied(f"{actor.name} may not {permission.value.replace('_', ' ')}; "
-                           "a supervisor's or manager's PIN is needed")
+    raise PermissionDenied(_("{name} may not {action}; a supervisor's or manager's PIN is needed")
+                           .format(name=actor.name, action=_(permission.value.replace("_", " "))))
 
 
 def audit(uow, station: Station, *, actor: User, action: str, approver_id: int | None = None,

@@ -23,6 +23,7 @@ from posapp.domain.errors import NotFound, ValidationError
 from posapp.domain.money import to_minor
 from posapp.domain.search_text import document, query_terms
 from posapp.domain.users import Permission, User
+from posapp.i18n import _
 from posapp.services.auth import audit, require
 from posapp.services.station import Station
 from posapp.storage.catalog_repo import ProductWrite
@@ -61,16 +62,16 @@ def lookup_scan(uow, station: Station, text: str) -> ScanResult:
     code = parse_scan(text, rules=station.embedded_rules)
     product = uow.catalog.by_barcode(code.key)
     if product is None:
-        raise NotFound(f"No product has barcode {code.key}")
+        raise NotFound(_("No product has barcode {code}").format(code=code.key))
     if not product.active:
-        raise NotFound(f"{product.name} ({product.sku}) is not for sale")
+        raise NotFound(_("{name} ({sku}) is not for sale").format(name=product.name, sku=product.sku))
     return ScanResult(product=product, code=code)
 
 
 def find_sku(uow, sku: str) -> Product:
     product = uow.catalog.by_sku((sku or "").strip())
     if product is None:
-        raise NotFound(f"No product has SKU {sku!r}")
+        raise NotFound(_("No product has SKU {sku}").format(sku=sku))
     return product
 
 

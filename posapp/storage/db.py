@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlparse
 
 from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 
+from posapp.config import redact
 from posapp.domain.errors import StorageError
 
 database = DatabaseProxy()
@@ -67,14 +68,6 @@ def immediate(db=None):
     if isinstance(db, SqliteDatabase):
         return db.atomic(lock_type="IMMEDIATE")
     return db.atomic()
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parsed = urlparse(url)
-    if parsed.password:
-        return url.replace(":" + parsed.password + "@", ":***@", 1)
-    return url
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -1,0 +1,22 @@
+"""A small demo store on a real SQLite file for driving the screens."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def demo_store(tmp_path):
+    from posapp import i18n
+    from posapp.bootstrap import create_demo_store, open_store
+
+    config = create_demo_store(tmp_path / "demo", products=60)
+    store, _ = open_store(config)
+    i18n.set_locale("en")
+    yield store
+    i18n.set_locale("en")
+    store.close()
