@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import uuid
@@ -40,6 +41,7 @@ def pg_server():
         pytest.skip(f"PostgreSQL not available here: {exc}")
     yield url
     stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _pg_admin(server_url: str):

@@ -47,8 +47,11 @@ QT_PKGS=(
 )
 CJK_FONTS=(fonts-noto-cjk fonts-wqy-microhei)   # any one of them will do
 
-have_pkg() {
-    dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'
+have_pkg() {  # also accepts Ubuntu 24.04's renamed "t64" library packages
+    case "$(dpkg-query -W -f='${Status}\n' "$1" "$1t64" 2>/dev/null || true)" in
+        *"install ok installed"*) return 0 ;;
+        *) return 1 ;;
+    esac
 }
 
 have_pg_server() {

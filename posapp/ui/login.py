@@ -85,7 +85,8 @@ class LoginPage(QWidget):
     def _show_roster(self, roster) -> None:
         self.users.clear()
         for entry in roster:
-            item = QListWidgetItem(f"{entry.name}  ({_(entry.role)})")
+            role = _(entry.role)
+            item = QListWidgetItem(entry.name if role in entry.name else f"{entry.name}  · {role}")
             item.setData(Qt.UserRole, entry.username)
             self.users.addItem(item)
         if roster:

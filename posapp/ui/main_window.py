@@ -15,7 +15,8 @@ from posapp.ui.till import TillPage
 STYLE = """
 QWidget { font-size: 14px; }
 QLabel#title { font-size: 22px; font-weight: bold; padding: 12px; }
-QLabel#message { color: #b00020; font-size: 15px; min-height: 24px; }
+QLabel#message { color: #1a4d8f; font-size: 15px; min-height: 24px; }
+QLabel#message[error="true"] { color: #b00020; font-weight: bold; }
 QPushButton { padding: 8px 14px; }
 QListWidget#users::item { padding: 14px; }
 QLineEdit#scan, QLineEdit#pin { padding: 8px; }

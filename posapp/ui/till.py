@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from posapp.i18n import _, money
 from posapp.services import catalog
 
+SEARCH_LIMIT = 100
+
 
 class ProductTable(QAbstractTableModel):
     COLUMNS = ("SKU", "Name", "Price", "Unit", "Barcode")
@@ -53,7 +55,7 @@ class ProductTable(QAbstractTableModel):
         if role != Qt.DisplayRole:
             return None
         p = self.rows[index.row()]
-        name = p.name if not p.name_en else f"{p.name}\n{p.name_en}"
+        name = p.name if not p.name_en else f"{p.name}   {p.name_en}"
         return (p.sku, name, money(p.price, self.currency) + (f" /{p.unit}" if p.weighed else ""),
                 p.unit, p.barcodes[0] if p.barcodes else "")[index.column()]
 
@@ -81,8 +83,8 @@ class TillPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        for column in (0, 2, 3, 4):
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
         out = QPushButton(_("Log out"))
         out.setObjectName("logout")
         out.setFocusPolicy(Qt.NoFocus)
@@ -110,15 +112,24 @@ class TillPage(QWidget):
             self.runner.run(lambda: [catalog.lookup_scan(store.uow(), store.station, text).product],
                             lambda rows: self._show(rows, text), self._refused)
         else:
-            self.runner.run(lambda: catalog.search_products(store.uow(), text, limit=100),
+            self.runner.run(lambda: catalog.search_products(store.uow(), text, limit=SEARCH_LIMIT),
                             lambda rows: self._show(rows, text), self._refused)
 
     def _show(self, rows, text: str) -> None:
         self.model.set_rows(rows)
-        self.message.setText(_("{count} found for {text}").format(count=len(rows), text=text))
-        self.scan.setFocus()
+        if len(rows) >= SEARCH_LIMIT:
+            note = _("The first {count} for {text}; type more to narrow it down")
+        else:
+            note = _("{count} found for {text}")
+        self._say(note.format(count=len(rows), text=text), error=False)
 
     def _refused(self, message: str) -> None:
         QApplication.beep()
+        self._say(message, error=True)
+
+    def _say(self, message: str, *, error: bool) -> None:
         self.message.setText(message)
+        self.message.setProperty("error", error)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
         self.scan.setFocus()
