@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from posapp.i18n import _
 from posapp.services import auth
 from posapp.services.session import login_roster
+from posapp.ui.widgets import say
 
 
 class LoginPage(QWidget):
@@ -109,11 +110,11 @@ class LoginPage(QWidget):
             return
         username, pin = item.data(Qt.UserRole), self.pin.text()
         self.pin.clear()
-        self.message.setText(_("Checking…"))
+        say(self.message, _("Checking…"))
         store = self.store
         self.runner.run(lambda: auth.login(store.uow(), store.station, username=username, pin=pin),
                         self.logged_in.emit, self._show_error)
 
     def _show_error(self, message: str) -> None:
-        self.message.setText(message)
+        say(self.message, message, error=True)
         self.pin.setFocus()

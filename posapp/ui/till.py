@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from posapp.i18n import _, money
 from posapp.services import catalog
+from posapp.ui.widgets import say
 
 SEARCH_LIMIT = 100
 
@@ -128,8 +129,5 @@ class TillPage(QWidget):
         self._say(message, error=True)
 
     def _say(self, message: str, *, error: bool) -> None:
-        self.message.setText(message)
-        self.message.setProperty("error", error)
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        say(self.message, message, error=error)
         self.scan.setFocus()
