@@ -6,6 +6,7 @@ machine-wide one (ProgramData on Windows, /etc/xdg on Linux).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -117,7 +118,9 @@ class _Reader:
         self.seen.add(key)
         if key not in self.table:
             if default is ...:
-                self.fail(key, "is missing")
+                near = difflib.get_close_matches(key, [k for k in self.table if isinstance(k, str)], n=1)
+                self.fail(key, f"is missing (is {self.section}.{near[0]} a misspelling?)" if near
+                          else "is missing")
             return default
         value = self.table[key]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):

@@ -224,10 +224,12 @@ def _woo_item(item: dict, where: str, errors: list[RowError]) -> ProductSpec | N
     if not isinstance(tax_class, str):
         errors.append(RowError(where, "tax_class", "must be a string"))
     name_en = str(meta.get(META_PREFIX + "name_en") or "")
+    rate = meta.get(META_PREFIX + "tax_rate")
+    rate = _field(errors, where, "meta_data.tax_rate", parse_rate, str(rate)) if rate else None
     if len(errors) > before:
         return None
     return ProductSpec(sku=sku, name=name, price=price, barcodes=barcodes, category=category,
-                       unit=unit, weighed=weighed, tax_class=tax_class, name_en=name_en,
+                       unit=unit, weighed=weighed, tax_class=tax_class, tax_rate=rate, name_en=name_en,
                        active=item.get("status") == "publish",
                        external_id=str(item["id"]) if item.get("id") is not None else None)
 
@@ -251,6 +253,7 @@ def write_woo_json(products) -> str:
                 {"key": META_PREFIX + "unit", "value": p.unit},
                 {"key": META_PREFIX + "weighed", "value": "true" if p.weighed else "false"},
                 {"key": META_PREFIX + "name_en", "value": p.name_en},
+                {"key": META_PREFIX + "tax_rate", "value": f"{p.tax_rate.normalize():f}"},
                 {"key": META_PREFIX + "barcodes", "value": "|".join(p.barcodes[1:])}]
         item = {"sku": p.sku, "name": p.name, "type": "simple",
                 "status": "publish" if p.active else "draft",

@@ -172,21 +172,26 @@ def _resolve_tax_classes(uow, specs) -> tuple[dict[str, int], list[str], list[Ro
     for tc in classes:
         by_rate.setdefault(tc.rate, tc.code)
     out, created, errors = {}, [], []
+    rates = {tc.code: tc.rate for tc in classes}
     for s in specs:
         if s.tax_class is not None:
             code = s.tax_class
-            if code not in ids:
+            if code in ids and s.tax_rate is not None and rates[code] != s.tax_rate:
+                errors.append(RowError(f"SKU {s.sku}", "tax_class", f"{code!r} is {rates[code]}% "
+                                       f"here, the file says {s.tax_rate}%"))
+                continue
+            if code not in ids and s.tax_rate is None:
                 errors.append(RowError(f"SKU {s.sku}", "tax_class",
                                        f"{code!r} is not a tax class here ({', '.join(sorted(ids))})"))
                 continue
         else:
-            code = by_rate.get(s.tax_rate)
-            if code is None:
-                code = f"vat-{s.tax_rate.normalize():f}"
-                ids[code] = uow.catalog.add_tax_class(code=code, name=f"VAT {s.tax_rate.normalize():f}%",
-                                                      rate=s.tax_rate)
-                by_rate[s.tax_rate] = code
-                created.append(code)
+            code = by_rate.get(s.tax_rate) or f"vat-{s.tax_rate.normalize():f}"
+        if code not in ids:  # a rate this store has not met yet, or a class exported from another
+            ids[code] = uow.catalog.add_tax_class(code=code, name=f"VAT {s.tax_rate.normalize():f}%",
+                                                  rate=s.tax_rate)
+            rates[code] = s.tax_rate
+            by_rate.setdefault(s.tax_rate, code)
+            created.append(code)
         out[s.sku] = ids[code]
     return out, created, errors
 

@@ -66,11 +66,13 @@ def upgrade_with_backup(*, db_path: Path | None, backup_dir: Path, db=None) -> t
     On PostgreSQL every migration runs in its own transaction (DDL is transactional there),
     so a failing one leaves the schema at the last good migration.
     """
-    todo = pending(db)
+    states = status(db)
+    todo = [s.name for s in states if s.applied is None]
     if not todo:
         return [], None
     backup = None
-    if is_sqlite(db) and db_path is not None and db_path.exists():
+    fresh = len(todo) == len(states)  # a new, empty database has nothing to lose
+    if is_sqlite(db) and db_path is not None and db_path.exists() and not fresh:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         backup = sqlite_backup(db_path, backup_dir / f"{db_path.stem}-{stamp}-before-{todo[0]}.db")
         log.info("backed up %s to %s before migrating", db_path, backup)

@@ -38,6 +38,7 @@ SEARCH_AIM_MS = 30
 SEARCH_LIMIT = 50
 SEARCH_ROUNDS = 8
 IMPORT_AIM_RATIO = 3.0
+SKU_EXACT = f"D{min(BIG_N, 123456):07d}"  # demo SKUs are D0000001, D0000002, ...
 
 # A till's search box: pinyin initials, Chinese words, English words, SKUs (exact and prefix),
 # brand + product, sizes, and one-letter queries that match a large part of the catalog.
@@ -46,7 +47,7 @@ QUERIES = [
     "niunai", "kele", "pingguo", "shui",                                  # full pinyin
     "牛奶", "可乐", "酸奶", "纯牛奶", "薯片", "大米", "矿泉水", "伊利 牛奶", "光明",  # Chinese
     "milk", "cola", "yogurt", "rice", "low fat milk", "organic", "chips",  # English
-    "D0123456", "D00012", "D09", "d5",                                    # SKU exact / prefix
+    SKU_EXACT, "D00012", "D09", "d5",                                    # SKU exact / prefix
     "250ml", "5kg",                                                       # sizes
     "n", "a", "s", "1", "牛",                                             # one character
     "zzzq",                                                               # nothing
@@ -266,7 +267,7 @@ def test_name_search(bound, big_catalog, bench_results):
     con.close()
 
     # Sanity: the answers are right.
-    assert results["D0123456"][0].sku == "D0123456"
+    assert results[SKU_EXACT][0].sku == SKU_EXACT
     assert results["牛奶"] and all("牛奶" in p.name for p in results["牛奶"])
     assert results["milk"] and all("milk" in p.name_en.lower() for p in results["milk"])
     assert results["zzzq"] == []

@@ -249,3 +249,19 @@ def test_only_catalog_managers_may_import(uow, station, tmp_path):
     gone = User(id=9999, username="ghost", name="ghost", role=Role.ADMIN)
     with pytest.raises(PermissionDenied, match="no longer an active user"):
         catalog.import_catalog(uow, station, actor=gone, path=_write(tmp_path, HEADER + ROWS))
+
+
+def test_json_export_carries_tax_classes_to_a_new_store(uow, station, tmp_path):
+    _import(uow, station, _write(tmp_path, HEADER + ROWS))  # 6.5% creates class vat-6.5
+    out = tmp_path / "export.json"
+    catalog.export_catalog(uow, path=out)
+    uow.db.obj.execute_sql("DELETE FROM barcode")
+    uow.db.obj.execute_sql("DELETE FROM product")
+    uow.db.obj.execute_sql("DELETE FROM tax_class WHERE code = 'vat-6.5'")
+    result = _import(uow, station, out)
+    assert result.new_tax_classes == ["vat-6.5"]
+    assert catalog.find_sku(uow, "T1").tax_rate == Decimal("6.50")
+    # A class that means another rate here is a conflict, not a silent change of VAT.
+    uow.db.obj.execute_sql("UPDATE tax_class SET rate_bp = 700 WHERE code = 'vat-6.5'")
+    with pytest.raises(catalog.ImportRejected, match="'vat-6.5' is 7.00% here, the file says 6.50%"):
+        _import(uow, station, out)
