@@ -104,22 +104,20 @@ def _add_user(db):
         f"VALUES ({', '.join([p] * 7)})", ("u1", "店员", "cashier", "x", True, 0, "2026-01-01 00:00:00"))
 
 
-def test_sqlite_is_opened_for_durability(empty_db_url):
-    if not empty_db_url.startswith("sqlite"):
-        pytest.skip("SQLite pragmas")
-    db = dbmod.bind(empty_db_url)
+def test_sqlite_is_opened_for_durability(tmp_path):
+    db = dbmod.bind(f"sqlite:///{tmp_path / 'posapp.db'}")
     assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10000
 
 
-def test_online_backup_is_a_consistent_copy(db_url, tmp_path):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the SQLite backup API")
-    db = dbmod.database.obj
+def test_online_backup_is_a_consistent_copy(tmp_path):
+    url = f"sqlite:///{tmp_path / 'posapp.db'}"
+    db = dbmod.bind(url)
+    migrate.migrate(db)
     _add_user(db)
-    copy = dbmod.sqlite_backup(Path(dbmod.sqlite_path(db_url)), tmp_path / "copy.db")
+    copy = dbmod.sqlite_backup(Path(dbmod.sqlite_path(url)), tmp_path / "copy.db")
     import sqlite3
 
     with sqlite3.connect(copy) as conn:
