@@ -88,7 +88,7 @@ def machine() -> str:
 
 def emit(title: str, lines: list[str]) -> str:
     """Print one benchmark's figures as a block that can be pasted into an issue as it is."""
-    width = max([len(title) + 8] + [len(line) for line in lines])
+    width = min(110, max([len(title) + 8] + [len(line) for line in lines]))
     block = "\n".join([f"=== {title} " + "=" * max(3, width - len(title) - 5), *lines, "=" * width])
     BLOCKS.append(block)
     print("\n" + block, flush=True)
