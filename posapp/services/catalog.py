@@ -82,7 +82,7 @@ def search_products(uow, text: str, *, limit: int = 50, include_inactive: bool =
         return []
     exact = uow.catalog.by_sku(text)
     terms = query_terms(text)
-    ids = uow.catalog.search_ids(terms, limit=max(limit * 4, 200),
+    ids = uow.catalog.search_ids(terms, limit=max(limit * 2, 100),
                                  active_only=not include_inactive) if terms else []
     found = uow.catalog.by_ids(ids)
     if exact and exact.id not in ids and (exact.active or include_inactive):

@@ -265,3 +265,20 @@ def test_json_export_carries_tax_classes_to_a_new_store(uow, station, tmp_path):
     uow.db.obj.execute_sql("UPDATE tax_class SET rate_bp = 700 WHERE code = 'vat-6.5'")
     with pytest.raises(catalog.ImportRejected, match="'vat-6.5' is 7.00% here, the file says 6.50%"):
         _import(uow, station, out)
+
+
+def test_a_large_import_is_searchable_and_keeps_the_index_in_step(uow, station, tmp_path):
+    from posapp.demo import demo_products
+
+    specs = demo_products(2500)  # above the bulk threshold: FTS is filled in one statement
+    catalog.save_products(uow, station, actor=SYSTEM, specs=specs, source="demo")
+    first = specs[0]
+    assert [p.sku for p in catalog.search_products(uow, first.sku)][:1] == [first.sku]
+    assert catalog.search_products(uow, first.name_en.split()[0], limit=5)
+    # The per-row trigger is back: a product added later is found too.
+    path = _write(tmp_path, HEADER + "NEW1,,独角兽饼干,,9.90,13,盒,false\n")
+    _import(uow, station, path)
+    assert [p.sku for p in catalog.search_products(uow, "djs")] == ["NEW1"]
+    if uow.db.obj.param == "?":
+        assert uow.db.obj.execute_sql(
+            "INSERT INTO product_fts(product_fts) VALUES ('integrity-check')").fetchall() == []
