@@ -193,6 +193,19 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def cmd_verify_journal(args) -> int:
+    from posapp.services.journal import verify_journal
+
+    store = _open(args)
+    report = verify_journal(store.uow(), terminal_code=args.terminal)
+    for terminal, count in sorted(report.terminals.items()):
+        _out(f"terminal {terminal}: {count} entries checked")
+    if report.problem:
+        return _fail(f"journal broken at {report.problem}")
+    _out("the journal is intact")
+    return 0
+
+
 def cmd_doctor(args) -> int:
     from posapp.doctor import run_checks
 
@@ -302,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--action", help="only this action, e.g. user_locked")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("verify-journal", parents=[common],
+                       help="recompute the sales journal's hash chain; names the first bad entry")
+    p.add_argument("--terminal", help="only this terminal (default: all)")
+    p.set_defaults(func=cmd_verify_journal)
 
     p = sub.add_parser("doctor", parents=[common], help="check config, database, migrations, disk, printer")
     p.add_argument("--json", action="store_true", help="machine-readable output")

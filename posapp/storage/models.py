@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from peewee import (
+    BlobField,
     AutoField,
     BigIntegerField,
     BooleanField,
@@ -103,3 +104,105 @@ class AuditRow(BaseRow):
 
 
 ALL_ROWS = (TaxClassRow, CategoryRow, ProductRow, BarcodeRow, UserRow, AuditRow)
+
+
+class SequenceRow(BaseRow):
+    name = CharField(max_length=64, primary_key=True)
+    value = BigIntegerField(default=0)
+
+    class Meta:
+        table_name = "sequence"
+
+
+class ShiftRow(BaseRow):
+    id = AutoField()
+    store_code = CharField(max_length=8)
+    terminal_code = CharField(max_length=8)
+    number = IntegerField()
+    status = CharField(max_length=8, default="open")
+    opened_by = ForeignKeyField(UserRow, on_delete="RESTRICT")
+    opened_at = DateTimeField(default=utcnow)
+    opening_float_minor = BigIntegerField()
+    closed_by = ForeignKeyField(UserRow, null=True, on_delete="RESTRICT")
+    closed_at = DateTimeField(null=True)
+    expected_cash_minor = BigIntegerField(null=True)
+    counted_cash_minor = BigIntegerField(null=True)
+    counted_detail = TextField(default="{}")
+    z_number = IntegerField(null=True)
+
+    class Meta:
+        table_name = "shift"
+
+
+class SaleRow(BaseRow):
+    id = AutoField()
+    number = CharField(max_length=32, unique=True)
+    store_code = CharField(max_length=8)
+    terminal_code = CharField(max_length=8)
+    shift = ForeignKeyField(ShiftRow, on_delete="RESTRICT")
+    cashier = ForeignKeyField(UserRow, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    currency = CharField(max_length=3)
+    subtotal_minor = BigIntegerField()
+    basket_discount_minor = BigIntegerField()
+    total_minor = BigIntegerField()
+    rounding_minor = BigIntegerField()
+    change_minor = BigIntegerField()
+
+    class Meta:
+        table_name = "sale"
+
+
+class JournalRow(BaseRow):
+    id = AutoField()
+    sale = ForeignKeyField(SaleRow, unique=True, on_delete="RESTRICT")
+    terminal_code = CharField(max_length=8)
+    prev_hash = CharField(max_length=64)
+    content_hash = CharField(max_length=64)
+    entry_hash = CharField(max_length=64, unique=True)
+    content = TextField()
+
+    class Meta:
+        table_name = "journal_entry"
+
+
+class PrintJobRow(BaseRow):
+    id = AutoField()
+    terminal_code = CharField(max_length=8)
+    kind = CharField(max_length=16)
+    ref = CharField(max_length=32)
+    payload = BlobField()
+    created_at = DateTimeField(default=utcnow)
+    status = CharField(max_length=8, default="pending")
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+    printed_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "print_job"
+
+
+class ParkedBasketRow(BaseRow):
+    id = AutoField()
+    terminal_code = CharField(max_length=8)
+    cashier = ForeignKeyField(UserRow, on_delete="RESTRICT")
+    parked_at = DateTimeField(default=utcnow)
+    label = CharField(max_length=64, default="")
+    payload = TextField()
+
+    class Meta:
+        table_name = "parked_basket"
+
+
+class CashMovementRow(BaseRow):
+    id = AutoField()
+    shift = ForeignKeyField(ShiftRow, on_delete="RESTRICT")
+    kind = CharField(max_length=16)
+    amount_minor = BigIntegerField(default=0)
+    reason = CharField(max_length=200, default="")
+    user = ForeignKeyField(UserRow, on_delete="RESTRICT")
+    approver = ForeignKeyField(UserRow, null=True, on_delete="RESTRICT")
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "cash_movement"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from posapp.storage.audit_repo import AuditRepository
 from posapp.storage.catalog_repo import CatalogRepository
 from posapp.storage.db import database, immediate
+from posapp.storage.sales_repo import SalesRepository
+from posapp.storage.till_repo import TillRepository
 from posapp.storage.user_repo import UserRepository
 
 
@@ -20,6 +22,8 @@ class UnitOfWork:
         self.catalog = CatalogRepository()
         self.users = UserRepository()
         self.audit = AuditRepository()
+        self.sales = SalesRepository()
+        self.till = TillRepository()
         self._txn = None
 
     def __enter__(self) -> "UnitOfWork":

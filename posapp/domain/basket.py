@@ -1,0 +1,359 @@
+"""The till's basket: lines, discounts, and the totals and tax the receipt shows.
+
+Rules:
+- Line amount = round_half_up(unit_price * qty) to the minor unit; line total = amount - line discount.
+- A line discount is an amount, or a percent of the line amount rounded half-up; it never exceeds
+  the line amount. A percent discount follows later changes of quantity or price.
+- Subtotal = sum of the active lines' totals. The basket discount is an amount, or a percent of the
+  subtotal rounded half-up; it never exceeds the subtotal.
+- The basket discount is allocated to lines in proportion to their totals by largest remainder, so
+  the shares add up exactly to the discount and no share exceeds its line's total. Tied remainders
+  go to the higher tax rate, then the larger line, so the order of scanning never changes the tax.
+- Tax is computed once per tax rate, on the rate group's total after allocation.
+  Prices include tax: tax = round_half_up(gross * rate / (100 + rate)), net = gross - tax,
+  total = subtotal - basket discount.
+  Prices exclude tax: tax = round_half_up(net * rate / 100), gross = net + tax,
+  total = subtotal - basket discount + sum of tax.
+  Tax lines are sorted by rate, highest first; groups whose amount is 0 are left out.
+- Scanning a non-weighed product again adds to its line when that line has no price override, no
+  line discount and did not come from a price label. Weighed goods and labels always make a new line.
+- A scale label's weight is in kg; for goods priced per 斤, g or lb it is converted to that unit.
+- A voided line leaves the totals but stays, with its number, for the audit and the receipt.
+  Line numbers never change and are never reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+
+from posapp.domain.barcode import EmbeddedValue
+from posapp.domain.catalog import Product
+from posapp.domain.errors import ValidationError
+from posapp.domain.money import MAX_PRICE, MAX_QTY, QTY_PLACES, from_minor, round_money
+from posapp.domain.sale import SaleLine, TaxLine
+from posapp.i18n import _
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+MAX_LINE_TOTAL = Decimal(1_000_000)
+QTY_STEP = Decimal(1).scaleb(-QTY_PLACES)
+# Scales print kg; a price per 斤 (500 g) charged on kg would undercharge by half.
+KG_IN_UNIT = {"kg": Decimal(1), "斤": Decimal(2), "g": Decimal(1000), "lb": Decimal("2.20462262")}
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    line_no: int
+    product: Product
+    qty: Decimal
+    unit_price: Decimal  # charged per unit, after any override or label price
+    list_price: Decimal  # the catalog's (or the label's) price per unit
+    amount: Decimal  # round_half_up(unit_price * qty)
+    discount: Decimal = ZERO  # line discount in money
+    discount_pct: Decimal | None = None  # kept so the discount follows quantity and price changes
+    barcode: str = ""
+    labelled: bool = False  # price or weight came from an in-store label
+    price_overridden: bool = False
+    voided: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount - self.discount
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    basket_discount: Decimal
+    total: Decimal
+    taxes: tuple[TaxLine, ...]
+    savings: Decimal  # against list prices, line discounts and the basket discount
+    item_count: int  # pieces of non-weighed goods plus one per weighed line
+
+
+def _number(value: object, *, what: str) -> Decimal:
+    """value as a finite Decimal; floats are a programming error, never a cashier's."""
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        raise TypeError(f"{what} must be a Decimal, not {type(value).__name__}")
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValidationError(_("{value} is not a number").format(value=value))
+    return value
+
+
+def check_qty(qty: object, product: Product) -> Decimal:
+    """A quantity the till can sell of product, normalised (3, 0.455)."""
+    qty = _number(qty, what="quantity")
+    if qty <= 0:
+        raise ValidationError(_("the quantity must be more than 0"))
+    if qty > MAX_QTY:
+        raise ValidationError(_("the quantity {qty} is more than the till accepts ({most})").format(
+            qty=qty, most=MAX_QTY))
+    if qty != qty.quantize(QTY_STEP):
+        raise ValidationError(_("the quantity {qty} has more than 3 decimals").format(qty=qty))
+    if not product.weighed and qty != qty.to_integral_value():
+        raise ValidationError(_("only weighed goods can be sold in fractions: {name} is sold by the piece")
+                              .format(name=product.name))
+    return qty.quantize(QTY_STEP).normalize() if qty % 1 else qty.quantize(Decimal(1))
+
+
+def check_price(price: object, *, places: int) -> Decimal:
+    """A unit price the till accepts: not negative, not absurd, no more decimals than the currency."""
+    price = _number(price, what="price")
+    if not 0 <= price <= MAX_PRICE:
+        raise ValidationError(_("a price of {price} is not possible: use 0 to {most}").format(
+            price=price, most=MAX_PRICE))
+    if price != round_money(price, places):
+        raise ValidationError(_("the price {price} has more than {places} decimals").format(
+            price=price, places=places))
+    return round_money(price, places)
+
+
+def _percent_of(part: Decimal, whole: Decimal) -> Decimal:
+    """part as a percent of whole, to 0.01% (0 of nothing)."""
+    return (part * HUNDRED / whole if whole else ZERO).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _discount_spec(amount: object, percent: object, *, places: int) -> tuple[Decimal, Decimal | None]:
+    """(fixed amount, percent) from exactly one of them; a zero discount means none."""
+    if (amount is None) == (percent is None):
+        raise ValueError("give exactly one of amount or percent")
+    if percent is not None:
+        pct = _number(percent, what="percent")
+        if not ZERO <= pct <= HUNDRED or pct != pct.quantize(Decimal("0.01")):
+            raise ValidationError(_("a discount of {pct}% is not possible: use 0 to 100, at most 2 decimals")
+                                  .format(pct=pct))
+        return ZERO, (pct if pct else None)
+    value = _number(amount, what="discount")
+    if value < 0 or value != round_money(value, places):
+        raise ValidationError(_("a discount of {amount} is not possible: use an amount of money, 0 or more")
+                              .format(amount=value))
+    return round_money(value, places), None
+
+
+def _priced(line: BasketLine, *, places: int) -> BasketLine:
+    """line with its amount and discount worked out again, refusing what cannot be right."""
+    amount = round_money(line.unit_price * line.qty, places)
+    if amount > MAX_LINE_TOTAL:
+        message = _("{qty} x {price} = {amount} is more than one line can be ({most}): check the quantity")
+        raise ValidationError(message.format(qty=line.qty, price=line.unit_price, amount=amount,
+                                             most=MAX_LINE_TOTAL))
+    discount = round_money(line.discount, places)
+    if line.discount_pct is not None:
+        discount = round_money(amount * line.discount_pct / HUNDRED, places)
+    if discount > amount:
+        raise ValidationError(_("the discount {discount} is more than the line's amount {amount}")
+                              .format(discount=discount, amount=amount))
+    return replace(line, amount=amount, discount=discount)
+
+
+def _label_weight(kg: Decimal, product: Product) -> Decimal:
+    """A scale label's weight in the unit product is priced by (unknown units are taken as kg)."""
+    if not product.weighed:
+        raise ValidationError(_("this label carries a weight, but {name} is sold by the piece")
+                              .format(name=product.name))
+    factor = KG_IN_UNIT.get(product.unit, Decimal(1))
+    return (kg * factor).quantize(QTY_STEP, rounding=ROUND_HALF_UP)
+
+
+def allocate(amount: Decimal, weights: list[Decimal], *, places: int = 2) -> list[Decimal]:
+    """Split amount over weights in proportion; largest remainders get the odd minor units.
+
+    Ties go to the larger weight, then the earlier position. Needs 0 <= amount <= sum(weights).
+    """
+    scale = 10**places
+    units, parts = int(amount * scale), [int(w * scale) for w in weights]
+    whole = sum(parts)
+    if units < 0 or min(parts, default=0) < 0 or units > whole:
+        raise ValueError("allocate needs 0 <= amount <= sum of non-negative weights")
+    if not units:
+        return [from_minor(0, places) for _w in parts]
+    shares = [units * p // whole for p in parts]
+    left = units - sum(shares)
+    order = sorted(range(len(parts)), key=lambda i: (-(units * parts[i] % whole), -parts[i], i))
+    for i in order[:left]:
+        shares[i] += 1
+    return [from_minor(s, places) for s in shares]
+
+
+def tax_lines(groups: dict[Decimal, Decimal], *, prices_include_tax: bool,
+              places: int = 2) -> tuple[TaxLine, ...]:
+    """One TaxLine per rate from each rate group's amount, highest rate first, empty groups left out."""
+    found = []
+    for rate, amount in groups.items():
+        if not amount:
+            continue
+        if prices_include_tax:
+            tax = round_money(amount * rate / (HUNDRED + rate), places)
+            found.append(TaxLine(rate=rate, gross=amount, tax=tax, net=amount - tax))
+        else:
+            tax = round_money(amount * rate / HUNDRED, places)
+            found.append(TaxLine(rate=rate, gross=amount + tax, tax=tax, net=amount))
+    return tuple(sorted(found, key=lambda t: t.rate, reverse=True))
+
+
+class Basket:
+    """The lines being rung up at the till, with their discounts; pure, no I/O."""
+
+    def __init__(self, *, currency_places: int = 2, prices_include_tax: bool = True) -> None:
+        self.places = currency_places
+        self.prices_include_tax = prices_include_tax
+        self.clear()
+
+    def clear(self) -> None:
+        """Empty the basket for the next customer; numbering starts again at line 1."""
+        self._all: list[BasketLine] = []  # every line, voided ones too, at index line_no - 1
+        self._discount, self._discount_pct = ZERO, None  # basket discount: fixed amount or percent
+
+    @property
+    def lines(self) -> tuple[BasketLine, ...]:
+        return tuple(line for line in self._all if not line.voided)
+
+    @property
+    def voided(self) -> tuple[BasketLine, ...]:
+        return tuple(line for line in self._all if line.voided)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    def add(self, product: Product, *, qty: Decimal | None = None, barcode: str = "",
+            embedded: EmbeddedValue | None = None) -> BasketLine:
+        """Ring up product; no qty means 1 piece, refused for weighed goods (the scale must say)."""
+        if not product.active:
+            raise ValidationError(_("{name} is not for sale: it is inactive in the catalog")
+                                  .format(name=product.name))
+        qty, price = self._scan_values(product, qty=qty, embedded=embedded)
+        same = None if embedded is not None or product.weighed else self._mergeable(product)
+        if same is not None:
+            return self._put(replace(same, qty=check_qty(same.qty + qty, product)))
+        return self._put(BasketLine(line_no=len(self._all) + 1, product=product, qty=qty, unit_price=price,
+                                    list_price=price, amount=ZERO, barcode=(barcode or "").strip(),
+                                    labelled=embedded is not None))
+
+    def _scan_values(self, product: Product, *, qty: Decimal | None,
+                     embedded: EmbeddedValue | None) -> tuple[Decimal, Decimal]:
+        """(quantity, unit price) of a scan, from the label when it carries one of them."""
+        if embedded is None:
+            if qty is None and product.weighed:
+                raise ValidationError(_("{name} is sold by weight: put it on the scale")
+                                      .format(name=product.name))
+            return check_qty(Decimal(1) if qty is None else qty, product), product.price
+        if qty is not None:
+            raise ValidationError(_("the label already carries the price or weight: "
+                                    "scan it without a quantity"))
+        if embedded.kind == "weight":
+            return check_qty(_label_weight(embedded.value, product), product), product.price
+        if embedded.kind == "price":
+            return Decimal(1), check_price(embedded.value, places=self.places)
+        raise ValueError(f"unknown embedded kind {embedded.kind!r}")
+
+    def _mergeable(self, product: Product) -> BasketLine | None:
+        """The active line a repeat scan of product adds to, if any."""
+        for line in reversed(self.lines):
+            plain = not (line.labelled or line.price_overridden or line.discount or line.discount_pct)
+            if line.product.id == product.id and plain and line.unit_price == product.price:
+                return line
+        return None
+
+    def _line(self, line_no: int) -> BasketLine:
+        """The active line numbered line_no, or a refusal the cashier understands."""
+        if not isinstance(line_no, int) or not 1 <= line_no <= len(self._all):
+            raise ValidationError(_("there is no line {line_no}").format(line_no=line_no))
+        if self._all[line_no - 1].voided:
+            raise ValidationError(_("line {line_no} was voided").format(line_no=line_no))
+        return self._all[line_no - 1]
+
+    def _put(self, line: BasketLine) -> BasketLine:
+        """Price and store a new or changed line, unless a fixed basket discount would pass the subtotal."""
+        line = line if line.voided else _priced(line, places=self.places)
+        lines = self._all[: line.line_no - 1] + [line] + self._all[line.line_no:]
+        subtotal = sum((x.total for x in lines if not x.voided), ZERO)
+        if self._discount > subtotal:
+            raise ValidationError(_("the basket discount {discount} would be more than the subtotal "
+                                    "{subtotal}: remove the basket discount first")
+                                  .format(discount=self._discount, subtotal=subtotal))
+        self._all = lines
+        return line
+
+    def set_qty(self, line_no: int, qty: Decimal) -> BasketLine:
+        line = self._line(line_no)
+        return self._put(replace(line, qty=check_qty(qty, line.product)))
+
+    def void_line(self, line_no: int) -> BasketLine:
+        """Take the line out of the totals; it stays, voided, under its number."""
+        return self._put(replace(self._line(line_no), voided=True))
+
+    def override_price(self, line_no: int, price: Decimal) -> BasketLine:
+        line = self._line(line_no)
+        price = check_price(price, places=self.places)
+        return self._put(replace(line, unit_price=price, price_overridden=price != line.list_price))
+
+    def set_line_discount(self, line_no: int, *, amount: Decimal | None = None,
+                          percent: Decimal | None = None) -> BasketLine:
+        """Discount one line by an amount or a percent of it (0 removes the discount)."""
+        line = self._line(line_no)
+        fixed, pct = _discount_spec(amount, percent, places=self.places)
+        return self._put(replace(line, discount=fixed, discount_pct=pct))
+
+    def set_basket_discount(self, *, amount: Decimal | None = None, percent: Decimal | None = None) -> None:
+        """Discount the whole basket by an amount or a percent of the subtotal (0 removes it)."""
+        fixed, pct = _discount_spec(amount, percent, places=self.places)
+        subtotal = self._subtotal()
+        if fixed > subtotal:
+            raise ValidationError(_("the discount {discount} is more than the subtotal {subtotal}")
+                                  .format(discount=fixed, subtotal=subtotal))
+        self._discount, self._discount_pct = fixed, pct
+
+    def _subtotal(self) -> Decimal:
+        return round_money(sum((line.total for line in self.lines), ZERO), self.places)
+
+    def _basket_discount(self, subtotal: Decimal) -> Decimal:
+        if self._discount_pct is None:
+            return round_money(self._discount, self.places)
+        return round_money(subtotal * self._discount_pct / HUNDRED, self.places)
+
+    def discount_percent(self, line_no: int) -> Decimal:
+        """The line discount as a percent of the line's amount (to 0.01), to check a cashier's limit."""
+        line = self._line(line_no)
+        return _percent_of(line.discount, line.amount)
+
+    def basket_discount_percent(self) -> Decimal:
+        """The basket discount as a percent of the subtotal (to 0.01)."""
+        subtotal = self._subtotal()
+        return _percent_of(self._basket_discount(subtotal), subtotal)
+
+    def allocations(self) -> dict[int, Decimal]:
+        """Each active line's share of the basket discount, by line number."""
+        # Sorted by rate, then total, so tie-breaks (and so the tax) do not depend on scan order.
+        lines = sorted(self.lines, key=lambda x: (-x.product.tax_rate, -x.total, x.line_no))
+        discount = self._basket_discount(self._subtotal())
+        shares = allocate(discount, [x.total for x in lines], places=self.places)
+        return {line.line_no: share for line, share in zip(lines, shares)}
+
+    def totals(self) -> Totals:
+        subtotal = self._subtotal()
+        discount = self._basket_discount(subtotal)
+        shares, groups = self.allocations(), {}
+        for line in self.lines:
+            rate = line.product.tax_rate
+            groups[rate] = groups.get(rate, ZERO) + line.total - shares[line.line_no]
+        taxes = tax_lines(groups, prices_include_tax=self.prices_include_tax, places=self.places)
+        added_tax = ZERO if self.prices_include_tax else sum((t.tax for t in taxes), ZERO)
+        # Savings as SaleLine.savings and Sale.savings count them: list price, line and basket discounts.
+        savings = sum((round_money((x.list_price - x.unit_price) * x.qty, self.places) + x.discount
+                       for x in self.lines), discount)
+        return Totals(subtotal=subtotal, basket_discount=discount, total=subtotal - discount + added_tax,
+                      taxes=taxes, savings=savings,
+                      item_count=sum(1 if x.product.weighed else int(x.qty) for x in self.lines))
+
+    def to_sale_lines(self) -> tuple[SaleLine, ...]:
+        """The active lines as the sale records them (voided ones are in .voided; numbers kept)."""
+        return tuple(
+            SaleLine(line_no=x.line_no, product_id=x.product.id, sku=x.product.sku, name=x.product.name,
+                     unit=x.product.unit, qty=x.qty, unit_price=x.unit_price, list_price=x.list_price,
+                     discount=x.discount, total=x.total, tax_class=x.product.tax_class,
+                     tax_rate=x.product.tax_rate, weighed=x.product.weighed, barcode=x.barcode)
+            for x in self.lines
+        )

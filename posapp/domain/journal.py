@@ -1,0 +1,75 @@
+"""The tamper-evident sales journal: each entry hashes its sale's canonical content and the
+previous entry, so altering, inserting or deleting any sale breaks the chain from there on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from posapp.domain.sale import Sale
+
+GENESIS = "0" * 64
+
+
+def canonical_content(sale: Sale) -> str:
+    """Stable text of what matters in a sale: number, time, lines, amounts, tenders, cashier."""
+    data = {
+        "number": sale.number,
+        "time": sale.created_at.isoformat(timespec="microseconds"),
+        "store": sale.store_code,
+        "terminal": sale.terminal_code,
+        "cashier": sale.cashier_id,
+        "currency": sale.currency,
+        "lines": [[ln.line_no, ln.sku, str(ln.qty), str(ln.unit_price), str(ln.discount), str(ln.total),
+                   str(ln.tax_rate)] for ln in sale.lines],
+        "subtotal": str(sale.subtotal),
+        "basket_discount": str(sale.basket_discount),
+        "total": str(sale.total),
+        "rounding": str(sale.rounding),
+        "payments": [[p.tender, str(p.amount), str(p.tendered), p.reference] for p in sale.payments],
+        "change": str(sale.change),
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chain(prev_hash: str, content_hash: str) -> str:
+    return sha256(prev_hash + content_hash)
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    number: str  # the sale's receipt number
+    prev_hash: str
+    content_hash: str
+    entry_hash: str
+    content: str  # recomputed from the sale as stored now
+
+
+@dataclass(frozen=True)
+class JournalProblem:
+    number: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.reason}"
+
+
+def verify_chain(entries: Iterable[JournalEntry]) -> JournalProblem | None:
+    """The first entry that was altered, inserted or has a predecessor missing; None if whole."""
+    prev = GENESIS
+    for entry in entries:
+        if entry.prev_hash != prev:
+            return JournalProblem(entry.number, "the entry before it was deleted or one was inserted "
+                                                "(its link to the previous entry does not match)")
+        if sha256(entry.content) != entry.content_hash:
+            return JournalProblem(entry.number, "the sale was altered after it was recorded")
+        if chain(entry.prev_hash, entry.content_hash) != entry.entry_hash:
+            return JournalProblem(entry.number, "the journal entry itself was altered")
+        prev = entry.entry_hash
+    return None

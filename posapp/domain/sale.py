@@ -1,0 +1,81 @@
+"""A completed sale as everything downstream sees it: receipts, the journal, reports, sync.
+
+Amounts are Decimal in currency units, already rounded to the currency's minor unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+TENDERS = ("cash", "card", "mobile", "voucher", "points")
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    line_no: int
+    product_id: int
+    sku: str
+    name: str
+    unit: str
+    qty: Decimal  # up to 3 decimals for weighed goods
+    unit_price: Decimal  # charged per unit, after any price override
+    list_price: Decimal  # the catalog's price per unit
+    discount: Decimal  # line discount in money, >= 0
+    total: Decimal  # round_half_up(unit_price * qty) - discount
+    tax_class: str
+    tax_rate: Decimal  # percent
+    weighed: bool = False
+    barcode: str = ""
+
+    @property
+    def savings(self) -> Decimal:
+        """What the customer saved on this line against the list price."""
+        from posapp.domain.money import round_money
+
+        return round_money((self.list_price - self.unit_price) * self.qty) + self.discount
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    rate: Decimal  # percent
+    gross: Decimal  # this rate group's amount including tax, after the basket discount
+    tax: Decimal
+    net: Decimal  # gross - tax
+
+
+@dataclass(frozen=True)
+class Payment:
+    tender: str  # one of TENDERS
+    amount: Decimal  # what this tender pays towards the sale
+    tendered: Decimal  # what was handed over (cash may exceed amount; the rest is change)
+    reference: str = ""  # card/mobile transaction reference, voucher number
+
+
+@dataclass(frozen=True)
+class Sale:
+    number: str  # S001-T01-000123, gapless per terminal
+    store_code: str
+    terminal_code: str
+    shift_id: int
+    cashier_id: int
+    cashier_name: str
+    created_at: datetime  # UTC
+    currency: str
+    lines: tuple[SaleLine, ...]
+    subtotal: Decimal  # sum of line totals
+    basket_discount: Decimal  # >= 0
+    total: Decimal  # subtotal - basket_discount (plus tax when prices exclude tax)
+    rounding: Decimal  # cash rounding: the customer pays total + rounding
+    taxes: tuple[TaxLine, ...]
+    payments: tuple[Payment, ...]
+    change: Decimal
+
+    @property
+    def due(self) -> Decimal:
+        return self.total + self.rounding
+
+    @property
+    def savings(self) -> Decimal:
+        return sum((line.savings for line in self.lines), Decimal(0)) + self.basket_discount

@@ -1,0 +1,75 @@
+"""Completing a sale: one transaction writes the sale, its lines, payments, taxes, stock
+movements, journal entry, outbox event, audit row and receipt print job, or nothing at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from posapp.domain.clock import utcnow
+from posapp.domain.errors import ValidationError
+from posapp.domain.journal import GENESIS
+from posapp.domain.sale import Sale
+from posapp.domain.users import Permission, User
+from posapp.i18n import _
+from posapp.services.auth import audit, current, require
+from posapp.services.journal import journal_entry_for, receipt_number, receipt_sequence
+from posapp.services.shifts import current_shift
+from posapp.services.station import Station
+
+ReceiptRenderer = Callable[[Sale], bytes]
+
+
+@dataclass(frozen=True)
+class SaleCompleted:
+    sale: Sale
+    print_job_id: int | None
+    changes: frozenset[str] = frozenset({"sale", "stock", "print"})
+
+
+def complete_sale(uow, station: Station, *, actor: User, basket, tendering,
+                  receipt: ReceiptRenderer | None = None, now: datetime | None = None) -> SaleCompleted:
+    """Close a paid basket as the next receipt number of this terminal."""
+    lines = basket.to_sale_lines()
+    if not lines:
+        raise ValidationError(_("The basket is empty"))
+    if not tendering.is_paid:
+        raise ValidationError(_("Not fully paid yet: {amount} still owed").format(amount=tendering.remaining))
+    totals = basket.totals()
+    with uow:
+        require(uow, actor, Permission.SELL)
+        cashier = current(uow, actor)
+        shift = current_shift(uow, station)
+        if shift is None:
+            raise ValidationError(_("Open a shift before selling"))
+        value = uow.sales.next_number(receipt_sequence(station.store_code, station.terminal_code))
+        sale = Sale(number=receipt_number(station.store_code, station.terminal_code, value),
+                    store_code=station.store_code, terminal_code=station.terminal_code, shift_id=shift.id,
+                    cashier_id=cashier.id, cashier_name=cashier.name, created_at=now or utcnow(),
+                    currency=station.currency, lines=tuple(lines), subtotal=totals.subtotal,
+                    basket_discount=totals.basket_discount, total=totals.total,
+                    rounding=tendering.rounding, taxes=tuple(totals.taxes),
+                    payments=tuple(tendering.payments), change=tendering.change)
+        sale_id = uow.sales.add(sale)
+        prev = uow.sales.last_journal_hash(station.terminal_code) or GENESIS
+        content, content_hash, entry_hash = journal_entry_for(sale, prev_hash=prev)
+        uow.sales.add_journal(sale_id=sale_id, terminal_code=station.terminal_code, prev_hash=prev,
+                              content_hash=content_hash, entry_hash=entry_hash, content=content)
+        uow.sales.add_outbox(topic="sale.completed", key=sale.number, at=sale.created_at,
+                             payload=_outbox_payload(sale))
+        audit(uow, station, actor=cashier, action="sale_completed",
+              detail={"number": sale.number, "total": str(sale.total), "lines": len(sale.lines)})
+        job = None
+        if receipt is not None:
+            job = uow.till.add_print_job(terminal_code=station.terminal_code, kind="receipt",
+                                         ref=sale.number, payload=receipt(sale))
+        uow.commit()
+    return SaleCompleted(sale=sale, print_job_id=job)
+
+
+def _outbox_payload(sale: Sale) -> dict:
+    """What the online shop's sync needs: which SKUs left stock, and the sale's total."""
+    return {"number": sale.number, "store": sale.store_code, "terminal": sale.terminal_code,
+            "time": sale.created_at.isoformat(), "total": str(sale.total),
+            "lines": [{"sku": ln.sku, "qty": str(ln.qty), "total": str(ln.total)} for ln in sale.lines]}

@@ -1,0 +1,167 @@
+"""Sales, their journal, receipt sequences, stock movements and the sync outbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from posapp.domain.money import from_minor, qty_from_milli, qty_to_milli, rate_from_bp, rate_to_bp, to_minor
+from posapp.domain.sale import Payment, Sale, SaleLine, TaxLine
+from posapp.storage.db import database, is_sqlite
+
+
+def _stamp(db, moment: datetime):
+    # peewee stores SQLite datetimes as text; PostgreSQL takes the datetime itself.
+    return moment.isoformat(" ") if is_sqlite(db) else moment
+
+
+def _parse_time(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+class SalesRepository:
+    def __init__(self, places: int = 2):
+        self.places = places
+
+    def _m(self, amount: Decimal) -> int:
+        return to_minor(amount, self.places)
+
+    def _d(self, minor: int) -> Decimal:
+        return from_minor(minor, self.places)
+
+    def next_number(self, name: str) -> int:
+        """The next value of a gapless counter; only ever called inside the writing transaction."""
+        db = database.obj
+        p = db.param
+        row = db.execute_sql(
+            f"INSERT INTO sequence (name, value) VALUES ({p}, 1) ON CONFLICT (name) "
+            "DO UPDATE SET value = sequence.value + 1 RETURNING value", (name,)).fetchone()
+        return int(row[0])
+
+    def sequence_value(self, name: str) -> int:
+        db = database.obj
+        row = db.execute_sql(f"SELECT value FROM sequence WHERE name = {db.param}", (name,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def add(self, sale: Sale) -> int:
+        """Write the sale, its lines, taxes, payments and stock movements; returns its id."""
+        db = database.obj
+        p = db.param
+        at = _stamp(db, sale.created_at)
+        row = db.execute_sql(
+            "INSERT INTO sale (number, store_code, terminal_code, shift_id, cashier_id, created_at, "
+            "currency, subtotal_minor, basket_discount_minor, total_minor, rounding_minor, change_minor) "
+            f"VALUES ({', '.join([p] * 12)}) RETURNING id",
+            (sale.number, sale.store_code, sale.terminal_code, sale.shift_id, sale.cashier_id, at,
+             sale.currency, self._m(sale.subtotal), self._m(sale.basket_discount), self._m(sale.total),
+             self._m(sale.rounding), self._m(sale.change))).fetchone()
+        sale_id = int(row[0])
+        cursor = db.cursor()
+        cursor.executemany(
+            "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, unit, qty_milli, "
+            "unit_price_minor, list_price_minor, discount_minor, total_minor, tax_class, tax_rate_bp, "
+            f"weighed, barcode) VALUES ({', '.join([p] * 15)})",
+            [(sale_id, ln.line_no, ln.product_id, ln.sku, ln.name, ln.unit, qty_to_milli(ln.qty),
+              self._m(ln.unit_price), self._m(ln.list_price), self._m(ln.discount), self._m(ln.total),
+              ln.tax_class, rate_to_bp(ln.tax_rate), ln.weighed, ln.barcode) for ln in sale.lines])
+        if sale.taxes:
+            cursor.executemany(
+                f"INSERT INTO sale_tax (sale_id, rate_bp, gross_minor, tax_minor, net_minor) "
+                f"VALUES ({', '.join([p] * 5)})",
+                [(sale_id, rate_to_bp(t.rate), self._m(t.gross), self._m(t.tax), self._m(t.net))
+                 for t in sale.taxes])
+        cursor.executemany(
+            "INSERT INTO payment (sale_id, tender, amount_minor, tendered_minor, reference) "
+            f"VALUES ({', '.join([p] * 5)})",
+            [(sale_id, pm.tender, self._m(pm.amount), self._m(pm.tendered), pm.reference)
+             for pm in sale.payments])
+        cursor.executemany(
+            "INSERT INTO stock_movement (product_id, store_code, qty_milli, reason, sale_id, at) "
+            f"VALUES ({', '.join([p] * 6)})",
+            [(ln.product_id, sale.store_code, -qty_to_milli(ln.qty), "sale", sale_id, at)
+             for ln in sale.lines])
+        return sale_id
+
+    def get(self, *, sale_id: int | None = None, number: str | None = None) -> Sale | None:
+        db = database.obj
+        p = db.param
+        key, value = ("id", sale_id) if sale_id is not None else ("number", number)
+        row = db.execute_sql(
+            "SELECT s.id, s.number, s.store_code, s.terminal_code, s.shift_id, s.cashier_id, u.name, "
+            "s.created_at, s.currency, s.subtotal_minor, s.basket_discount_minor, s.total_minor, "
+            f"s.rounding_minor, s.change_minor FROM sale s JOIN app_user u ON u.id = s.cashier_id "
+            f"WHERE s.{key} = {p}", (value,)).fetchone()
+        if row is None:
+            return None
+        sid = row[0]
+        lines = db.execute_sql(
+            "SELECT line_no, product_id, sku, name, unit, qty_milli, unit_price_minor, list_price_minor, "
+            f"discount_minor, total_minor, tax_class, tax_rate_bp, weighed, barcode FROM sale_line "
+            f"WHERE sale_id = {p} ORDER BY line_no", (sid,)).fetchall()
+        taxes = db.execute_sql(f"SELECT rate_bp, gross_minor, tax_minor, net_minor FROM sale_tax "
+                               f"WHERE sale_id = {p} ORDER BY rate_bp DESC", (sid,)).fetchall()
+        pays = db.execute_sql(f"SELECT tender, amount_minor, tendered_minor, reference FROM payment "
+                              f"WHERE sale_id = {p} ORDER BY id", (sid,)).fetchall()
+        d = self._d
+        return Sale(
+            number=row[1], store_code=row[2], terminal_code=row[3], shift_id=row[4], cashier_id=row[5],
+            cashier_name=row[6], created_at=_parse_time(row[7]), currency=row[8], subtotal=d(row[9]),
+            basket_discount=d(row[10]), total=d(row[11]), rounding=d(row[12]), change=d(row[13]),
+            lines=tuple(SaleLine(line_no=r[0], product_id=r[1], sku=r[2], name=r[3], unit=r[4],
+                                 qty=qty_from_milli(r[5]), unit_price=d(r[6]), list_price=d(r[7]),
+                                 discount=d(r[8]), total=d(r[9]), tax_class=r[10],
+                                 tax_rate=rate_from_bp(r[11]), weighed=bool(r[12]), barcode=r[13])
+                        for r in lines),
+            taxes=tuple(TaxLine(rate=rate_from_bp(r[0]), gross=d(r[1]), tax=d(r[2]), net=d(r[3]))
+                        for r in taxes),
+            payments=tuple(Payment(tender=r[0], amount=d(r[1]), tendered=d(r[2]), reference=r[3])
+                           for r in pays))
+
+    def id_of(self, number: str) -> int | None:
+        db = database.obj
+        row = db.execute_sql(f"SELECT id FROM sale WHERE number = {db.param}", (number,)).fetchone()
+        return row[0] if row else None
+
+    def numbers(self, *, terminal_code: str) -> list[str]:
+        db = database.obj
+        return [r[0] for r in db.execute_sql(
+            f"SELECT number FROM sale WHERE terminal_code = {db.param} ORDER BY id", (terminal_code,))]
+
+    # --- journal ----------------------------------------------------------------------------
+    def last_journal_hash(self, terminal_code: str) -> str | None:
+        db = database.obj
+        row = db.execute_sql(f"SELECT entry_hash FROM journal_entry WHERE terminal_code = {db.param} "
+                             "ORDER BY id DESC LIMIT 1", (terminal_code,)).fetchone()
+        return row[0] if row else None
+
+    def add_journal(self, *, sale_id: int, terminal_code: str, prev_hash: str, content_hash: str,
+                    entry_hash: str, content: str) -> None:
+        db = database.obj
+        db.execute_sql("INSERT INTO journal_entry (sale_id, terminal_code, prev_hash, content_hash, "
+                       f"entry_hash, content) VALUES ({', '.join([db.param] * 6)})",
+                       (sale_id, terminal_code, prev_hash, content_hash, entry_hash, content))
+
+    def journal(self, terminal_code: str) -> list[tuple[int | None, str, str, str]]:
+        """(sale id, prev hash, content hash, entry hash) in the order they were written."""
+        db = database.obj
+        return db.execute_sql("SELECT sale_id, prev_hash, content_hash, entry_hash FROM journal_entry "
+                              f"WHERE terminal_code = {db.param} ORDER BY id", (terminal_code,)).fetchall()
+
+    def unjournaled(self, terminal_code: str) -> list[str]:
+        db = database.obj
+        return [r[0] for r in db.execute_sql(
+            "SELECT s.number FROM sale s LEFT JOIN journal_entry j ON j.sale_id = s.id "
+            f"WHERE s.terminal_code = {db.param} AND j.id IS NULL ORDER BY s.id", (terminal_code,))]
+
+    def terminals(self) -> list[str]:
+        db = database.obj
+        return [r[0] for r in db.execute_sql(
+            "SELECT DISTINCT terminal_code FROM journal_entry ORDER BY terminal_code")]
+
+    # --- outbox -----------------------------------------------------------------------------
+    def add_outbox(self, *, topic: str, key: str, payload: dict, at: datetime) -> None:
+        db = database.obj
+        db.execute_sql(f"INSERT INTO outbox_event (topic, key, payload, created_at) "
+                       f"VALUES ({', '.join([db.param] * 4)})",
+                       (topic, key, json.dumps(payload, ensure_ascii=False, default=str), _stamp(db, at)))
