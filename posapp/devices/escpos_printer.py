@@ -298,7 +298,7 @@ class ReceiptPrinter:
         elif isinstance(exc, ConnectionRefusedError):
             why = "connection refused"
         elif isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
-            why = "the connection was dropped in the middle of the receipt"
+            why = "connection dropped mid-job"
         elif isinstance(exc, OSError) and exc.strerror:
             why = exc.strerror
         else:

@@ -6,7 +6,7 @@ column printers. The document knows nothing of ESC/POS; escpos_printer.py turns 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from datetime import timezone as dt_timezone
 from decimal import Decimal
@@ -114,7 +114,7 @@ def render_text(doc: ReceiptDocument) -> list[str]:
         if el.align == "center":
             out.append(tw.center(el.text, doc.columns, ambiguous=doc.ambiguous))
         elif el.align == "right":
-            out.append(tw.pad_left(el.text, line_width(el, doc.columns), ambiguous=doc.ambiguous))
+            out.append(tw.pad_left(el.text, doc.columns, ambiguous=doc.ambiguous))
         else:
             out.append(el.text)
     return out
@@ -134,8 +134,12 @@ class _Builder:
         line = TextLine(text.rstrip(), **style)
         if line.align not in ALIGNS:
             raise ValueError(f"align must be one of {ALIGNS}")
-        assert tw.text_width(line.text, ambiguous=self.ambiguous) <= line_width(line, self.columns), text
-        self.elements.append(line)
+        width = line_width(line, self.columns)
+        if tw.text_width(line.text, ambiguous=self.ambiguous) <= width:
+            self.elements.append(line)
+            return
+        for piece in tw.wrap(line.text, width, ambiguous=self.ambiguous):  # absurd amounts: never lose text
+            self.elements.append(replace(line, text=piece))
 
     def para(self, text: str, *, indent: int = 0, **style) -> None:
         """Wrapped text, each piece indented; blank text adds nothing."""
@@ -219,7 +223,8 @@ def _item(b: _Builder, line: SaleLine, words: dict) -> None:
     override = line.savings - line.discount
     if line.list_price > line.unit_price and override > 0:
         # In brackets: it is not a charge, so it stays out of the amount column.
-        b.para(f"{words['list_price']} {b.money(line.list_price)} ({words['saved']} {b.money(override)})", indent=2)
+        was, saved = b.money(line.list_price), b.money(override)
+        b.para(f"{words['list_price']} {was} ({words['saved']} {saved})", indent=2)
     if line.discount:
         b.pair(f"  {words['discount']}", b.money(-line.discount))
 

@@ -162,6 +162,7 @@ class SalesRepository:
     # --- outbox -----------------------------------------------------------------------------
     def add_outbox(self, *, topic: str, key: str, payload: dict, at: datetime) -> None:
         db = database.obj
-        db.execute_sql(f"INSERT INTO outbox_event (topic, key, payload, created_at) "
-                       f"VALUES ({', '.join([db.param] * 4)})",
-                       (topic, key, json.dumps(payload, ensure_ascii=False, default=str), _stamp(db, at)))
+        db.execute_sql(f"INSERT INTO outbox_event (topic, key, payload, created_at, attempts, last_error) "
+                       f"VALUES ({', '.join([db.param] * 6)})",
+                       (topic, key, json.dumps(payload, ensure_ascii=False, default=str), _stamp(db, at),
+                        0, ""))
