@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 import unicodedata
+from typing import Callable
 
 from escpos.capabilities import get_profile
 from escpos.exceptions import Error as EscposError
@@ -20,9 +21,10 @@ from escpos.printer import Dummy
 
 from posapp.config import parse_printer_connection
 from posapp.devices import textwidth as tw
-from posapp.devices.receipt import CodeBlock, ReceiptDocument, TextLine, line_width
+from posapp.devices.receipt import CodeBlock, ReceiptDocument, ReceiptHeader, TextLine, layout_receipt, line_width
 from posapp.devices.receipt_image import FontMissing, render_lines
 from posapp.domain.errors import PosError
+from posapp.domain.sale import Sale
 
 ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
 INIT = ESC + b"@"
@@ -61,6 +63,21 @@ def encode_document(doc: ReceiptDocument, *, encoding: str, profile: str = "defa
     dummy.cut(mode="PART")  # ESC d 6 (feed past the cutter) then GS V 1
     out.append(dummy.output)
     return b"".join(out)
+
+
+def receipt_renderer(*, store: ReceiptHeader, timezone: str, locale: str, columns: int, encoding: str,
+                     profile: str = "default", footer: str = "",
+                     font_path: str | None = None) -> Callable[..., bytes]:
+    """The `receipt` services.checkout takes: a sale (reprint=False) to the bytes of its print job."""
+    _dummy(profile)  # a wrong profile is refused at start-up, not at the first sale
+    ambiguous = tw.ambiguous_width(encoding)
+
+    def render(sale: Sale, *, reprint: bool = False) -> bytes:
+        doc = layout_receipt(sale, store=store, columns=columns, timezone=timezone, locale=locale,
+                             footer=footer, reprint=reprint, ambiguous=ambiguous)
+        return encode_document(doc, encoding=encoding, profile=profile, font_path=font_path)
+
+    return render
 
 
 def _dummy(profile: str) -> Dummy:

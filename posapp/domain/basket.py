@@ -306,6 +306,11 @@ class Basket:
                                   .format(discount=fixed, subtotal=subtotal))
         self._discount, self._discount_pct = fixed, pct
 
+    @property
+    def discount_setting(self) -> tuple[Decimal, Decimal | None]:
+        """The basket discount as set: (fixed amount, percent or None)."""
+        return self._discount, self._discount_pct
+
     def _subtotal(self) -> Decimal:
         return round_money(sum((line.total for line in self.lines), ZERO), self.places)
 

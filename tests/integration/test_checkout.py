@@ -149,3 +149,42 @@ def test_selling_needs_an_open_shift(uow, station):
     shifts.open_shift(uow, station, actor=cashier, opening_float="100")
     with pytest.raises(ValidationError, match="already open"):
         shifts.open_shift(uow, station, actor=cashier, opening_float="100")
+
+
+def test_a_parked_basket_survives_and_resumes_at_current_prices(uow, station, till):
+    from posapp.services import till as till_service
+
+    basket = _basket(uow, station)
+    basket.set_line_discount(2, percent=Decimal(5))
+    basket.override_price(3, Decimal("1.00"))
+    before = basket.totals()
+    parked = till_service.park_basket(uow, station, actor=till, basket=basket, label="忘带钱包")
+    assert [p.label for p in till_service.parked_baskets(uow, station)] == ["忘带钱包"]
+    # Another process (a restart) resumes it from the database.
+    again = till_service.resume_basket(uow, station, actor=till, parked_id=parked)
+    assert again.totals() == before
+    assert [(ln.product.sku, ln.qty, ln.unit_price, ln.discount) for ln in again.lines] == \
+        [(ln.product.sku, ln.qty, ln.unit_price, ln.discount) for ln in basket.lines]
+    assert till_service.parked_baskets(uow, station) == []
+    with pytest.raises(Exception, match="no longer there"):
+        till_service.resume_basket(uow, station, actor=till, parked_id=parked)
+
+
+def test_privileged_till_actions_need_a_supervisor_and_are_audited(uow, station, till):
+    from posapp.domain.users import Permission
+    from posapp.services import auth
+    from posapp.services import till as till_service
+
+    uow.users.add(username="sup", name="主管", role=Role.SUPERVISOR, pin_hash=hash_pin("7777"))
+    with pytest.raises(PermissionDenied):
+        till_service.authorize(uow, station, actor=till, permission=Permission.VOID_LINE,
+                               action="line_voided", detail={"line": 2})
+    approval = auth.approve(uow, station, approver="sup", pin="7777", permission=Permission.VOID_LINE,
+                            for_user=till)
+    approver = till_service.authorize(uow, station, actor=till, permission=Permission.VOID_LINE,
+                                      action="line_voided", detail={"line": 2}, approval=approval)
+    entry = uow.audit.recent(limit=1)[0]
+    assert (entry.action, entry.actor, entry.approver, entry.detail) == ("line_voided", "c1", "sup", {"line": 2})
+    assert approver is not None
+    assert till_service.discount_needs(Decimal("10")) is None
+    assert till_service.discount_needs(Decimal("10.01")) is Permission.DISCOUNT_ABOVE_LIMIT

@@ -20,6 +20,7 @@ from posapp.devices.escpos_printer import (
     ReceiptPrinter,
     drawer_pulse,
     encode_document,
+    receipt_renderer,
 )
 from posapp.devices.receipt import ReceiptHeader, TextLine, layout_receipt, render_text
 from posapp.devices.receipt_image import FontMissing, find_font
@@ -208,7 +209,7 @@ class LoopbackPrinter:
 
 
 @pytest.fixture
-def loopback(request):
+def loopback():
     servers = []
 
     def start(mode="read"):
@@ -305,3 +306,16 @@ def test_usb_without_its_library_is_a_setup_error_not_a_crash():
         pytest.skip("pyusb is installed here")
     with pytest.raises(PrinterSetupError, match="pyusb"):
         ReceiptPrinter("usb:0x04b8:0x0202", timeout=1, encoding="gb18030").send(b"\x1b@")
+
+
+def test_receipt_renderer_is_what_checkout_stores_as_the_print_job():
+    render = receipt_renderer(store=STORE, timezone="Asia/Shanghai", locale="zh_CN", columns=42,
+                              encoding="gb18030", footer="谢谢惠顾")
+    assert render(make_sale()) == encode_document(make_doc(42), encoding="gb18030")
+    assert "*** 重打小票 ***".encode("gb18030") in render(make_sale(), reprint=True)
+    english = receipt_renderer(store=STORE, timezone="Asia/Shanghai", locale="en", columns=32, encoding="cp437")
+    lines = printed_text(english(make_sale()), "cp437")
+    assert all(len(line) <= 32 for line in lines)  # one byte, one column on a code-page printer
+    with pytest.raises(PrinterSetupError):
+        receipt_renderer(store=STORE, timezone="Asia/Shanghai", locale="en", columns=32, encoding="cp437",
+                         profile="no-such-model")
