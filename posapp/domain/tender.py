@@ -137,6 +137,10 @@ class Tendering:
         if tendered > due * ABSURD_CASH_FACTOR and tendered > ABSURD_CASH_FLOOR:
             raise ValidationError(_("{tendered} in cash for {due} owed looks like a typing mistake")
                                   .format(tendered=tendered, due=due))
+        if owed <= tendered < due:
+            # Rounding up asked for more than was handed over, yet the exact rest is covered:
+            # settle without rounding rather than book cash beyond what is owed as a part payment.
+            return Payment(tender=CASH, amount=owed, tendered=tendered, reference=reference)
         if tendered < due:
             return Payment(tender=CASH, amount=tendered, tendered=tendered, reference=reference)
         self._rounding += adjustment

@@ -1,0 +1,143 @@
+"""Dialogs of the till: manager override, amounts, product search, parked baskets, opening a shift."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+)
+
+from posapp.i18n import _, money
+from posapp.ui.widgets import say
+
+
+class _Dialog(QDialog):
+    """OK/Cancel dialog with a message line; Esc closes it."""
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(420)
+        self.layout_ = QVBoxLayout(self)
+        self.form = QFormLayout()
+        self.layout_.addLayout(self.form)
+        self.message = QLabel("")
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.layout_.addWidget(self.message)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Ok).setText(_("OK"))
+        self.buttons.button(QDialogButtonBox.Cancel).setText(_("Cancel"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        self.layout_.addWidget(self.buttons)
+
+    def submit(self) -> None:
+        self.accept()
+
+    def show_error(self, message: str) -> None:
+        say(self.message, message, error=True)
+
+
+class OverrideDialog(_Dialog):
+    """A supervisor or manager approves one action with their own user and PIN."""
+
+    def __init__(self, *, action: str, parent=None):
+        super().__init__(_("Supervisor approval"), parent)
+        self.form.addRow(QLabel(_("Approve: {action}").format(action=action)))
+        self.username = QLineEdit()
+        self.username.setObjectName("approver")
+        self.pin = QLineEdit()
+        self.pin.setObjectName("approver_pin")
+        self.pin.setEchoMode(QLineEdit.Password)
+        self.form.addRow(_("Supervisor"), self.username)
+        self.form.addRow(_("PIN"), self.pin)
+        self.pin.returnPressed.connect(self.submit)
+
+
+class AmountDialog(_Dialog):
+    """One typed value: a quantity, an amount, or a percent like 10%."""
+
+    def __init__(self, *, title: str, label: str, text: str = "", parent=None):
+        super().__init__(title, parent)
+        self.value = QLineEdit(text)
+        self.value.setObjectName("value")
+        self.value.selectAll()
+        self.form.addRow(label, self.value)
+        self.value.returnPressed.connect(self.submit)
+
+
+class SearchDialog(_Dialog):
+    """Find a product without a barcode by name, pinyin initials or SKU; Enter takes the selected one."""
+
+    def __init__(self, *, search, currency: str, parent=None):
+        super().__init__(_("Find a product"), parent)
+        self.search, self.currency, self.chosen = search, currency, None
+        self.query = QLineEdit()
+        self.query.setObjectName("query")
+        self.query.setPlaceholderText(_("Name, pinyin initials or SKU"))
+        self.results = QListWidget()
+        self.results.setObjectName("results")
+        self.results.setMinimumHeight(320)
+        self.form.addRow(self.query)
+        self.form.addRow(self.results)
+        self.query.textChanged.connect(lambda text: self.search(text, self.show_results))
+        self.query.returnPressed.connect(self.submit)
+        self.results.itemDoubleClicked.connect(lambda _item: self.submit())
+        self.resize(640, 480)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API): arrows move in the list
+        if event.key() in (Qt.Key_Down, Qt.Key_Up):
+            row = self.results.currentRow() + (1 if event.key() == Qt.Key_Down else -1)
+            self.results.setCurrentRow(max(0, min(row, self.results.count() - 1)))
+            return
+        super().keyPressEvent(event)
+
+    def show_results(self, products) -> None:
+        self.results.clear()
+        for p in products:
+            item = QListWidgetItem(f"{p.name}   {money(p.price, self.currency)}/{p.unit}   {p.sku}")
+            item.setData(Qt.UserRole, p)
+            self.results.addItem(item)
+        if products:
+            self.results.setCurrentRow(0)
+
+    def submit(self) -> None:
+        item = self.results.currentItem()
+        if item is None:
+            self.show_error(_("Nothing chosen"))
+            return
+        self.chosen = item.data(Qt.UserRole)
+        self.accept()
+
+
+class ParkedDialog(_Dialog):
+    def __init__(self, *, parked, parent=None):
+        super().__init__(_("Parked baskets"), parent)
+        self.list = QListWidget()
+        self.list.setObjectName("parked")
+        for p in parked:
+            label = f"#{p.id}  {p.label or ''}  {p.cashier}  {p.parked_at:%H:%M}  " \
+                    f"{_('{count} lines').format(count=len(p.payload['lines']))}"
+            item = QListWidgetItem(label)
+            item.setData(Qt.UserRole, p.id)
+            self.list.addItem(item)
+        if parked:
+            self.list.setCurrentRow(0)
+        self.form.addRow(self.list)
+        self.chosen = None
+
+    def submit(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            self.reject()
+            return
+        self.chosen = item.data(Qt.UserRole)
+        self.accept()
