@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
-from posapp.config import APP, Config, PrinterConfig, StoreConfig, load_config, write_config
+from posapp.config import APP, Config, PrinterConfig, StoreConfig, TillConfig, load_config, write_config
 from posapp.domain.errors import StorageError
 from posapp.services.station import Station
 from posapp.storage import db as dbmod
@@ -77,7 +78,9 @@ def create_demo_store(base: Path | None = None, *, products: int = 3000) -> Conf
     store_cfg = StoreConfig(**{k: DEMO_STORE[k] for k in
                                ("code", "name", "currency", "locale", "timezone", "address", "tax_id")})
     write_config(config_path, store=store_cfg, terminal_code="T01",
-                 database_url=f"sqlite:///{db_path}", printer=PrinterConfig(connection="dummy"))
+                 database_url=f"sqlite:///{db_path}", printer=PrinterConfig(connection="dummy"),
+                 till=TillConfig(cash_rounding=Decimal("0.10"),
+                                 receipt_footer="7 日内凭小票及原包装退换，生鲜食品除外。\n谢谢惠顾，欢迎再次光临！"))
     config = load_config(config_path)
     store, _ = open_store(config)
     admin, *others = DEMO_USERS

@@ -13,6 +13,7 @@ import tomllib
 import zoneinfo
 from urllib.parse import urlparse
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,12 @@ class PrinterConfig:
 
 
 @dataclass(frozen=True)
+class TillConfig:
+    cash_rounding: Decimal = Decimal("0.01")  # cash totals round to this (0.10 = 抹零 to the jiao)
+    receipt_footer: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     store: StoreConfig
@@ -60,6 +67,7 @@ class Config:
     database_url: str
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     embedded_barcodes: tuple[EmbeddedRule, ...] = DEFAULT_EMBEDDED_RULES
+    till: TillConfig = field(default_factory=TillConfig)
 
 
 def default_config_path() -> Path:
@@ -136,7 +144,7 @@ class _Reader:
 
 
 def parse_config(raw: dict, *, path: Path) -> Config:
-    known = {"store", "terminal", "database", "printer", "barcodes"}
+    known = {"store", "terminal", "database", "printer", "barcodes", "till"}
     for section in raw:
         if section not in known:
             raise ConfigError(f"{path}: [{section}] is not a known section")
@@ -160,7 +168,21 @@ def parse_config(raw: dict, *, path: Path) -> Config:
             raise ConfigError(f"{path}: {exc}") from None
     bc.finish()
     return Config(path=path, store=store, terminal_code=terminal_code, database_url=url,
-                  printer=printer, embedded_barcodes=rules)
+                  printer=printer, embedded_barcodes=rules,
+                  till=_parse_till(_Reader(raw, path=path, section="till")))
+
+
+def _parse_till(r: _Reader) -> TillConfig:
+    text = r.get("cash_rounding", str, "0.01")
+    try:
+        step = Decimal(text)
+    except InvalidOperation:
+        step = Decimal(-1)
+    if step not in (Decimal("0.01"), Decimal("0.05"), Decimal("0.10"), Decimal("0.50"), Decimal("1")):
+        r.fail("cash_rounding", f"{text!r} must be one of 0.01, 0.05, 0.10, 0.50, 1")
+    cfg = TillConfig(cash_rounding=step, receipt_footer=r.get("receipt_footer", str, ""))
+    r.finish()
+    return cfg
 
 
 def _parse_store(r: _Reader) -> StoreConfig:
@@ -253,13 +275,15 @@ def _resolve_db_url(url: str, *, base: Path, fail) -> str:
 
 
 def write_config(path: Path, *, store: StoreConfig, terminal_code: str, database_url: str,
-                 printer: PrinterConfig | None = None) -> Path:
+                 printer: PrinterConfig | None = None, till: TillConfig | None = None) -> Path:
     """Write a complete, valid file (and check it by reading it back)."""
+    till = till or TillConfig()
     data = {
         "store": asdict(store),
         "terminal": {"code": terminal_code},
         "database": {"url": database_url},
         "printer": asdict(printer or PrinterConfig()),
+        "till": {"cash_rounding": f"{till.cash_rounding:f}", "receipt_footer": till.receipt_footer},
     }
     parse_config(data, path=path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -160,6 +160,9 @@ class SalesRepository:
             "SELECT DISTINCT terminal_code FROM journal_entry ORDER BY terminal_code")]
 
     # --- outbox -----------------------------------------------------------------------------
+    def outbox_pending(self) -> int:
+        return database.obj.execute_sql("SELECT COUNT(*) FROM outbox_event WHERE sent_at IS NULL").fetchone()[0]
+
     def add_outbox(self, *, topic: str, key: str, payload: dict, at: datetime) -> None:
         db = database.obj
         db.execute_sql(f"INSERT INTO outbox_event (topic, key, payload, created_at, attempts, last_error) "

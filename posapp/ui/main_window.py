@@ -1,13 +1,17 @@
-"""The main window: login page and till page in one frame, with the status bar."""
+"""The main window: login page and till page in one frame, the status bar, and the print queue."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget
 
 from posapp import __version__
-from posapp.i18n import _
 from posapp.config import redact
+from posapp.i18n import _
+from posapp.services import printing, shifts
+from posapp.services.status import sync_state
+from posapp.ui.dialogs import AmountDialog
 from posapp.ui.login import LoginPage
 from posapp.ui.runner import OperationRunner
 from posapp.ui.till import TillPage
@@ -17,10 +21,14 @@ QWidget { font-size: 14px; }
 QLabel#title { font-size: 22px; font-weight: bold; padding: 12px; }
 QLabel#message { color: #1a4d8f; font-size: 15px; min-height: 24px; }
 QLabel#message[error="true"] { color: #b00020; font-weight: bold; }
+QLabel#total { font-size: 30px; font-weight: bold; padding: 8px; }
+QLabel#due { color: #1a4d8f; }
 QPushButton { padding: 8px 14px; }
 QListWidget#users::item { padding: 14px; }
 QLineEdit#scan, QLineEdit#pin { padding: 8px; }
+QLabel#printer[error="true"] { color: #b00020; font-weight: bold; }
 """
+PRINT_EVERY_MS = 3000
 
 
 class MainWindow(QMainWindow):
@@ -31,6 +39,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"posapp {__version__} — {store.config.store.name}")
         self.setStyleSheet(STYLE)
         self.runner = OperationRunner(self)
+        self.printer = printing.make_printer(store.config)
+        self._printing = False
         self.pages = QStackedWidget()
         self.login = LoginPage(store=store, runner=self.runner)
         self.till = TillPage(store=store, runner=self.runner)
@@ -39,10 +49,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
         self.login.logged_in.connect(self.enter_till)
         self.till.log_out.connect(self.leave_till)
+        self.till.sale_completed.connect(lambda _done: self.print_now())
         self._build_status()
         self._build_menu()
-        self.resize(1100, 720)
+        self.resize(1180, 760)
         self.login.reload()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.print_now)
+        self.timer.start(PRINT_EVERY_MS)
         if notice:
             self.statusBar().showMessage(notice, 15000)
 
@@ -51,9 +65,14 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         backend = "SQLite" if cfg.database_url.startswith("sqlite") else "PostgreSQL"
         self.who = QLabel(_("Not logged in"))
+        self.shift = QLabel("")
+        self.printer_state = QLabel(_("Printer: checking"))
+        self.printer_state.setObjectName("printer")
+        self.sync = QLabel("")
         for text in (f"{_('Store')} {cfg.store.code}", f"{_('Terminal')} {cfg.terminal_code}"):
             bar.addPermanentWidget(QLabel(text))
-        bar.addPermanentWidget(self.who)
+        for widget in (self.who, self.shift, self.printer_state, self.sync):
+            bar.addPermanentWidget(widget)
         db = QLabel(backend)
         db.setToolTip(redact(cfg.database_url))
         bar.addPermanentWidget(db)
@@ -61,7 +80,7 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu(_("&File"))
         logout = QAction(_("Log out"), self)
-        logout.triggered.connect(self.leave_till)
+        logout.triggered.connect(self.till.request_log_out)
         menu.addAction(logout)
         quit_ = QAction(_("Quit"), self)
         quit_.setShortcut(QKeySequence.Quit)
@@ -71,11 +90,29 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.about)
         self.menuBar().addMenu(_("&Help")).addAction(about)
 
+    # --- login and shift --------------------------------------------------------------------
     def enter_till(self, user) -> None:
         self.user = user
         self.who.setText(f"{_('Cashier')} {user.name}")
+        store = self.store
+        self.runner.run(lambda: shifts.current_shift(store.uow(), store.station), self._with_shift,
+                        self.login._show_error)
+
+    def _with_shift(self, shift) -> None:
+        if shift is None:
+            dialog = AmountDialog(title=_("Open a shift"), label=_("Opening float (cash in the drawer)"),
+                                  text="0.00", parent=self)
+            if not dialog.exec():
+                self.leave_till()
+                return
+            store, user, amount = self.store, self.user, dialog.value.text()
+            self.runner.run(lambda: shifts.open_shift(store.uow(), store.station, actor=user,
+                                                      opening_float=amount),
+                            self._with_shift, self.login._show_error)
+            return
+        self.shift.setText(_("Shift {number}").format(number=shift.number))
+        self.till.start(self.user)
         self.pages.setCurrentWidget(self.till)
-        self.till.scan.setFocus()
 
     def leave_till(self) -> None:
         self.user = None
@@ -83,10 +120,40 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.login)
         self.login.reload()
 
+    # --- printing and status ----------------------------------------------------------------
+    def print_now(self) -> None:
+        """Drain the print queue off the UI thread; a dead printer only changes the status bar."""
+        if self._printing:
+            return
+        self._printing = True
+        store, printer = self.store, self.printer
+
+        def work():
+            return printing.drain(store.uow(), store.station, printer), sync_state(store.uow())
+
+        self.runner.run(work, self._show_state, self._show_print_error)
+
+    def _show_state(self, states) -> None:
+        self._printing = False
+        state, sync = states
+        text = _("Printer ready") if state.ok else _("Printer: {problem}").format(problem=state.detail)
+        if state.pending:
+            text += "  " + _("({count} waiting)").format(count=state.pending)
+        self.printer_state.setText(text)
+        self.printer_state.setProperty("error", not state.ok)
+        self.printer_state.style().unpolish(self.printer_state)
+        self.printer_state.style().polish(self.printer_state)
+        self.sync.setText(_("Sync: {count} to send").format(count=sync.pending))
+
+    def _show_print_error(self, message: str) -> None:
+        self._printing = False
+        self.printer_state.setText(_("Printer: {problem}").format(problem=message))
+
     def about(self) -> None:
         QMessageBox.about(self, _("About posapp"),
                           f"posapp {__version__}\n{self.store.config.path}\n{redact(self.store.config.database_url)}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.timer.stop()
         self.runner.wait(10000)
         super().closeEvent(event)

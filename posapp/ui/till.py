@@ -1,14 +1,19 @@
-"""The till page as far as the catalog goes: scan or search, see what the product is and costs.
+"""The cashier's screen: a scan field that always has focus, the basket, the total, and the keys.
 
-The basket, payments and receipts are built on this page by the checkout work.
+Keys (also on touch buttons): Enter add, F2 search, F3 member, F4 quantity, F5 park/resume,
+F6 line discount, F7 basket discount, F8 void line, F9 void sale, F10 returns, F12 pay, Esc close.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -19,115 +24,405 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posapp.domain.basket import Basket
+from posapp.domain.errors import PosError, ValidationError
+from posapp.domain.users import Permission
 from posapp.i18n import _, money
-from posapp.services import catalog
+from posapp.services import auth, catalog, checkout
+from posapp.services import printing as printing_service
+from posapp.services import till as till_service
+from posapp.ui.basket_view import BasketModel
+from posapp.ui.dialogs import AmountDialog, OverrideDialog, ParkedDialog, SearchDialog
+from posapp.ui.payment import PaymentDialog
 from posapp.ui.widgets import say
 
-SEARCH_LIMIT = 100
+KEYS = [("F2", "Search", "search"), ("F3", "Member", "member"), ("F4", "Quantity", "quantity"),
+        ("F5", "Park / resume", "park"), ("F6", "Line discount", "line_discount"),
+        ("F7", "Basket discount", "basket_discount"), ("F8", "Void line", "void_line"),
+        ("F9", "Void sale", "void_sale"), ("F10", "Returns", "returns"), ("F12", "Pay", "pay")]
+LATER = {"member": "Membership comes with the membership work", "returns": "Returns come with the returns work"}
 
 
-class ProductTable(QAbstractTableModel):
-    COLUMNS = ("SKU", "Name", "Price", "Unit", "Barcode")
-
-    def __init__(self, currency: str):
-        super().__init__()
-        self.currency = currency
-        self.rows: list = []
-
-    def set_rows(self, rows) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt API)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return _(self.COLUMNS[section])
-        return None
-
-    def data(self, index, role=Qt.DisplayRole):
-        if role == Qt.TextAlignmentRole and index.column() == 2:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role != Qt.DisplayRole:
-            return None
-        p = self.rows[index.row()]
-        name = p.name if not p.name_en else f"{p.name}   {p.name_en}"
-        return (p.sku, name, money(p.price, self.currency) + (f" /{p.unit}" if p.weighed else ""),
-                p.unit, p.barcodes[0] if p.barcodes else "")[index.column()]
+def parse_scan_text(text: str) -> tuple[Decimal | None, str]:
+    """'3*6901234567892' -> (3, code); a plain code -> (None, code)."""
+    if "*" not in text:
+        return None, text.strip()
+    qty, _, code = text.partition("*")
+    try:
+        value = Decimal(qty.strip())
+    except InvalidOperation:
+        raise ValidationError(_("{text} is not a quantity").format(text=repr(qty))) from None
+    return value, code.strip()
 
 
 class TillPage(QWidget):
     log_out = Signal()
+    sale_completed = Signal(object)
 
     def __init__(self, *, store, runner, parent=None):
         super().__init__(parent)
-        self.store, self.runner = store, runner
+        self.store, self.runner, self.user = store, runner, None
+        cfg = store.config
+        self.currency = cfg.store.currency
+        self.render = printing_service.make_renderer(cfg)
+        self.basket = self._new_basket()
         self.scan = QLineEdit()
         self.scan.setObjectName("scan")
-        self.scan.setPlaceholderText(_("Scan a barcode, or type a name, pinyin initials or SKU, then Enter"))
+        self.scan.setPlaceholderText(_("Scan a barcode (3* before it for 3), or F2 to search"))
         self.scan.returnPressed.connect(self.submit)
         font = QFont()
         font.setPointSize(15)
         self.scan.setFont(font)
         self.message = QLabel("")
         self.message.setObjectName("message")
-        self.model = ProductTable(store.config.store.currency)
+        self.model = BasketModel(self.currency)
         self.table = QTableView()
-        self.table.setObjectName("products")
+        self.table.setObjectName("basket")
         self.table.setModel(self.model)
         self.table.setFocusPolicy(Qt.NoFocus)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
-        self.table.setAlternatingRowColors(True)
-        for column in (0, 2, 3, 4):
+        for column in (0, 2, 3, 4, 5):
             self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        self.total = QLabel()
+        self.total.setObjectName("total")
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.buttons: dict[str, QPushButton] = {}
+        self._build_layout()
+        self._bind_keys()
+        self.refresh()
+
+    def _new_basket(self) -> Basket:
+        cfg = self.store.config
+        return Basket(currency_places=self.store.station.places, prices_include_tax=cfg.store.prices_include_tax)
+
+    def _build_layout(self) -> None:
+        keys = QGridLayout()
+        for i, (key, label, name) in enumerate(KEYS):
+            button = QPushButton(f"{_(label)}\n{key}")
+            button.setObjectName(f"key_{name}")
+            button.setMinimumHeight(56)
+            button.setFocusPolicy(Qt.NoFocus)
+            if name in LATER:
+                button.setEnabled(False)
+                button.setToolTip(_(LATER[name]))
+            button.clicked.connect(getattr(self, name, lambda: None))
+            self.buttons[name] = button
+            keys.addWidget(button, i // 2, i % 2)
         out = QPushButton(_("Log out"))
         out.setObjectName("logout")
         out.setFocusPolicy(Qt.NoFocus)
-        out.clicked.connect(self.log_out.emit)
-        top = QHBoxLayout()
-        top.addWidget(self.scan, 1)
-        top.addWidget(out)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.message)
-        layout.addWidget(self.table, 1)
+        out.clicked.connect(self.request_log_out)
+        keys.addWidget(out, len(KEYS) // 2, 0, 1, 2)
+        side = QVBoxLayout()
+        side.addWidget(self.total)
+        side.addWidget(self.summary)
+        side.addLayout(keys)
+        side.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(self.scan)
+        left.addWidget(self.message)
+        left.addWidget(self.table, 1)
+        body = QHBoxLayout(self)
+        body.addLayout(left, 3)
+        body.addLayout(side, 1)
+
+    def _bind_keys(self) -> None:
+        # Function keys the scan field does not use reach the page (no window-activation needed,
+        # so they work the same right after a dialog closes).
+        self.actions = {getattr(Qt, f"Key_{key}"): getattr(self, name)
+                        for key, _label, name in KEYS if name not in LATER}
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        action = self.actions.get(event.key())
+        if action is None or event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+            super().keyPressEvent(event)
+            return
+        action()
+
+    # --- state ------------------------------------------------------------------------------
+    def start(self, user) -> None:
+        self.user = user
+        self.basket = self._new_basket()
+        self.refresh()
+        self.scan.setFocus()
+
+    def refresh(self, select: int | None = None) -> None:
+        self.model.set_lines(self.basket.lines)
+        totals = self.basket.totals()
+        self.total.setText(f"{_('Total')}  {money(totals.total, self.currency)}")
+        text = _("{count} items").format(count=totals.item_count)
+        if totals.savings:
+            text += "   " + _("saved {amount}").format(amount=money(totals.savings, self.currency))
+        self.summary.setText(text)
+        row = self.model.row_of(select) if select else self.model.rowCount() - 1
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+        self.scan.setFocus()
+
+    def selected_line(self):
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.refuse(_("Select a line first"))
+            return None
+        return self.model.lines[rows[0].row()]
+
+    def info(self, text: str) -> None:
+        say(self.message, text)
+        self.scan.setFocus()
+
+    def refuse(self, text: str) -> None:
+        QApplication.beep()
+        say(self.message, text, error=True)
+        self.scan.setFocus()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
         self.scan.setFocus()
 
+    # --- scanning ---------------------------------------------------------------------------
     def submit(self) -> None:
         text = self.scan.text().strip()
         self.scan.clear()
         if not text:
             return
+        try:
+            qty, code = parse_scan_text(text)
+        except PosError as exc:
+            self.refuse(str(exc))
+            return
         store = self.store
-        self.message.setText(_("Looking up {text}…").format(text=text))
-        if text.isdigit() and len(text) >= 8:
-            self.runner.run(lambda: [catalog.lookup_scan(store.uow(), store.station, text).product],
-                            lambda rows: self._show(rows, text), self._refused)
+        if code.isdigit():
+            self.runner.run(lambda: catalog.lookup_scan(store.uow(), store.station, code),
+                            lambda result: self._add(result.product, qty, result.code.key,
+                                                     result.code.embedded), self.refuse)
         else:
-            self.runner.run(lambda: catalog.search_products(store.uow(), text, limit=SEARCH_LIMIT),
-                            lambda rows: self._show(rows, text), self._refused)
+            self.runner.run(lambda: catalog.search_products(store.uow(), code, limit=2),
+                            lambda found: self._add_found(found, qty, code), self.refuse)
 
-    def _show(self, rows, text: str) -> None:
-        self.model.set_rows(rows)
-        if len(rows) >= SEARCH_LIMIT:
-            note = _("The first {count} for {text}; type more to narrow it down")
+    def _add_found(self, found, qty, text) -> None:
+        exact = [p for p in found if p.sku.lower() == text.lower()]
+        if len(exact) == 1 or len(found) == 1:
+            self._add((exact or found)[0], qty, "", None)
         else:
-            note = _("{count} found for {text}")
-        self._say(note.format(count=len(rows), text=text), error=False)
+            self.search(text)
 
-    def _refused(self, message: str) -> None:
-        QApplication.beep()
-        self._say(message, error=True)
+    def _add(self, product, qty, barcode, embedded) -> None:
+        try:
+            line = self.basket.add(product, qty=qty, barcode=barcode, embedded=embedded)
+        except PosError as exc:
+            self.refuse(str(exc))
+            return
+        self.refresh(select=line.line_no)
+        self.info(f"{product.name}  {money(line.total, self.currency)}")
 
-    def _say(self, message: str, *, error: bool) -> None:
-        say(self.message, message, error=error)
+    def search(self, text: str = "") -> None:
+        store = self.store
+
+        def run_search(query, show):
+            self.runner.run(lambda: catalog.search_products(store.uow(), query, limit=50), show)
+
+        dialog = SearchDialog(search=run_search, currency=self.currency, parent=self)
+        if text:
+            dialog.query.setText(text)
+        if dialog.exec() and dialog.chosen is not None:
+            product, qty = dialog.chosen, None
+            if product.weighed:
+                text = self._ask(_("Weight"), _("{name}: weight in {unit}").format(
+                    name=product.name, unit=product.unit))
+                try:
+                    qty = Decimal(text) if text else None
+                except InvalidOperation:
+                    self.refuse(_("That is not a number"))
+                    return
+                if qty is None:
+                    return
+            self._add(product, qty, "", None)
         self.scan.setFocus()
+
+    # --- changes that may need a supervisor ------------------------------------------------
+    def privileged(self, permission: Permission | None, *, action: str, detail: dict, apply) -> None:
+        """Apply a change now if the cashier may; otherwise after a supervisor's PIN. Audited."""
+        if permission is None:
+            apply()
+            return
+        store, user = self.store, self.user
+        if user.can(permission):
+            self.runner.run(lambda: till_service.authorize(store.uow(), store.station, actor=user,
+                                                           permission=permission, action=action,
+                                                           detail=detail),
+                            lambda _approver: apply(), self.refuse)
+            return
+        dialog = OverrideDialog(action=_(permission.value.replace("_", " ")), parent=self)
+        if not dialog.exec():
+            self.scan.setFocus()
+            return
+        approver, pin = dialog.username.text(), dialog.pin.text()
+
+        def approved():
+            approval = auth.approve(store.uow(), store.station, approver=approver, pin=pin,
+                                    permission=permission, for_user=user)
+            return till_service.authorize(store.uow(), store.station, actor=user, permission=permission,
+                                          action=action, detail=detail, approval=approval)
+
+        self.runner.run(approved, lambda _approver: apply(), self.refuse)
+
+    def _ask(self, title: str, label: str, text: str = "") -> str | None:
+        dialog = AmountDialog(title=title, label=label, text=text, parent=self)
+        value = dialog.value.text().strip() if dialog.exec() else None
+        self.scan.setFocus()
+        return value or None
+
+    def quantity(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        text = self._ask(_("Quantity"), line.product.name, f"{line.qty:f}")
+        if text is not None:
+            self._change(lambda: self.basket.set_qty(line.line_no, Decimal(text)), line.line_no)
+
+    def _change(self, fn, line_no=None) -> None:
+        try:
+            fn()
+        except (PosError, InvalidOperation) as exc:
+            self.refuse(str(exc) if isinstance(exc, PosError) else _("That is not a number"))
+            return
+        self.refresh(select=line_no)
+
+    def line_discount(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        text = self._ask(_("Line discount"), _("Amount, or percent like 10%"))
+        if text is None:
+            return
+        try:
+            kwargs = _discount_args(text)
+            percent = _percent(kwargs, line.amount)
+        except (InvalidOperation, ZeroDivisionError):
+            self.refuse(_("That is not a number"))
+            return
+        self.privileged(till_service.discount_needs(Decimal(percent)), action="line_discount",
+                        detail={"line": line.line_no, "sku": line.product.sku, "discount": text},
+                        apply=lambda: self._change(
+                            lambda: self.basket.set_line_discount(line.line_no, **kwargs), line.line_no))
+
+    def basket_discount(self) -> None:
+        subtotal = self.basket.totals().subtotal
+        text = self._ask(_("Basket discount"), _("Amount, or percent like 10%"))
+        if text is None:
+            return
+        try:
+            kwargs = _discount_args(text)
+            percent = _percent(kwargs, subtotal)
+        except (InvalidOperation, ZeroDivisionError):
+            self.refuse(_("That is not a number"))
+            return
+        self.privileged(till_service.discount_needs(Decimal(percent)), action="basket_discount",
+                        detail={"discount": text, "subtotal": str(subtotal)},
+                        apply=lambda: self._change(lambda: self.basket.set_basket_discount(**kwargs)))
+
+    def void_line(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        self.privileged(Permission.VOID_LINE, action="line_voided",
+                        detail={"line": line.line_no, "sku": line.product.sku, "qty": str(line.qty),
+                                "total": str(line.total)},
+                        apply=lambda: self._change(lambda: self.basket.void_line(line.line_no)))
+
+    def void_sale(self) -> None:
+        if self.basket.is_empty:
+            return
+        total = self.basket.totals().total
+        self.privileged(Permission.VOID_SALE, action="sale_voided",
+                        detail={"lines": len(self.basket.lines), "total": str(total)},
+                        apply=lambda: self._change(self.basket.clear))
+
+    # --- park, pay --------------------------------------------------------------------------
+    def park(self) -> None:
+        store, user = self.store, self.user
+        if not self.basket.is_empty:
+            basket = self.basket
+            label = self._ask(_("Park the basket"), _("A note to find it again (optional)")) or ""
+            self.runner.run(lambda: till_service.park_basket(store.uow(), store.station, actor=user,
+                                                             basket=basket, label=label),
+                            lambda _id: self._parked(), self.refuse)
+            return
+        self.runner.run(lambda: till_service.parked_baskets(store.uow(), store.station),
+                        self._choose_parked, self.refuse)
+
+    def _parked(self) -> None:
+        self.basket = self._new_basket()
+        self.refresh()
+        self.info(_("Basket parked; F5 on an empty basket resumes it"))
+
+    def _choose_parked(self, parked) -> None:
+        if not parked:
+            self.info(_("No parked baskets"))
+            return
+        dialog = ParkedDialog(parked=parked, parent=self)
+        if not dialog.exec() or dialog.chosen is None:
+            self.scan.setFocus()
+            return
+        store, user, chosen = self.store, self.user, dialog.chosen
+        prices = store.config.store.prices_include_tax
+        self.runner.run(lambda: till_service.resume_basket(store.uow(), store.station, actor=user,
+                                                           parked_id=chosen, prices_include_tax=prices),
+                        self._resumed, self.refuse)
+
+    def _resumed(self, basket) -> None:
+        self.basket = basket
+        self.refresh()
+        self.info(_("Basket resumed"))
+
+    def pay(self) -> None:
+        if self.basket.is_empty:
+            self.refuse(_("The basket is empty"))
+            return
+        cfg = self.store.config
+        dialog = PaymentDialog(total=self.basket.totals().total, currency=self.currency,
+                               cash_increment=cfg.till.cash_rounding, places=self.store.station.places,
+                               parent=self)
+        if not dialog.exec():
+            self.scan.setFocus()
+            return
+        store, user, basket, tendering, render = self.store, self.user, self.basket, dialog.tendering, self.render
+        self.info(_("Saving the sale…"))
+        self.runner.run(lambda: checkout.complete_sale(
+            store.uow(), store.station, actor=user, basket=basket, tendering=tendering,
+            receipt=lambda sale: printing_service.with_drawer(render, sale)), self._completed, self.refuse)
+
+    def _completed(self, done) -> None:
+        self.basket = self._new_basket()
+        self.refresh()
+        sale = done.sale
+        text = _("Sale {number} done.").format(number=sale.number)
+        if sale.change:
+            text += "  " + _("Change: {amount}").format(amount=money(sale.change, self.currency))
+        self.info(text)
+        self.sale_completed.emit(done)
+
+    def request_log_out(self) -> None:
+        if not self.basket.is_empty:
+            self.refuse(_("Finish, park or void the basket before logging out"))
+            return
+        self.log_out.emit()
+
+
+def _percent(kwargs: dict, base: Decimal) -> Decimal:
+    """The effective percent a discount takes off base (what a cashier's limit is checked on)."""
+    if "percent" in kwargs:
+        return kwargs["percent"]
+    return kwargs["amount"] / base * 100 if base else Decimal(0)
+
+
+def _discount_args(text: str) -> dict:
+    text = text.strip()
+    if text.endswith("%"):
+        return {"percent": Decimal(text[:-1].strip())}
+    return {"amount": Decimal(text)}

@@ -20,3 +20,13 @@ def demo_store(tmp_path):
     yield store
     i18n.set_locale("en")
     store.close()
+
+
+@pytest.fixture
+def open_shift(demo_store):
+    from decimal import Decimal
+
+    from posapp.services import shifts
+
+    cashier = demo_store.uow().users.by_username("cashier1")
+    return shifts.open_shift(demo_store.uow(), demo_store.station, actor=cashier, opening_float=Decimal("200"))

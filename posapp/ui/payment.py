@@ -1,0 +1,116 @@
+"""The payment dialog: type an amount and Enter takes cash; card, mobile and voucher with a reference."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from posapp.domain.errors import PosError
+from posapp.domain.money import parse_price
+from posapp.domain.tender import Tendering, quick_cash_amounts
+from posapp.i18n import _, money
+from posapp.ui.widgets import say
+
+TENDER_NAMES = {"cash": "cash", "card": "card", "mobile": "mobile", "voucher": "voucher"}
+
+
+class PaymentDialog(QDialog):
+    """Collects tenders until the sale is paid, then accepts; the caller completes the sale."""
+
+    def __init__(self, *, total: Decimal, currency: str, cash_increment: Decimal, places: int = 2,
+                 parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Payment"))
+        self.setMinimumWidth(520)
+        self.currency, self.places = currency, places
+        self.tendering = Tendering(total=total, cash_increment=cash_increment, places=places)
+        big = QFont()
+        big.setPointSize(22)
+        big.setBold(True)
+        self.due = QLabel()
+        self.due.setObjectName("due")
+        self.due.setFont(big)
+        self.amount = QLineEdit()
+        self.amount.setObjectName("amount")
+        self.amount.setPlaceholderText(_("Amount, then Enter for cash"))
+        self.amount.setFont(big)
+        self.amount.returnPressed.connect(lambda: self.take("cash"))
+        self.reference = QLineEdit()
+        self.reference.setObjectName("reference")
+        self.reference.setPlaceholderText(_("Card or mobile payment reference"))
+        self.paid = QListWidget()
+        self.paid.setObjectName("payments")
+        self.message = QLabel("")
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+        self.quick = QHBoxLayout()
+        tenders = QGridLayout()
+        for i, tender in enumerate(("cash", "card", "mobile", "voucher")):
+            button = QPushButton(_(tender))
+            button.setObjectName(f"tender_{tender}")
+            button.setMinimumHeight(48)
+            button.setFocusPolicy(Qt.NoFocus)
+            button.clicked.connect(lambda _c=False, t=tender: self.take(t))
+            tenders.addWidget(button, 0, i)
+        cancel = QPushButton(_("Back to the basket (Esc)"))
+        cancel.setFocusPolicy(Qt.NoFocus)
+        cancel.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.due, self.amount):
+            layout.addWidget(widget)
+        layout.addLayout(self.quick)
+        layout.addWidget(self.reference)
+        layout.addLayout(tenders)
+        layout.addWidget(self.paid)
+        layout.addWidget(self.message)
+        layout.addWidget(cancel)
+        self.refresh()
+
+    def refresh(self) -> None:
+        t = self.tendering
+        due = t.cash_due
+        self.due.setText(_("To pay: {amount}").format(amount=money(due, self.currency)) +
+                         (f"   ({_('card')}: {money(t.remaining, self.currency)})" if due != t.remaining else ""))
+        while self.quick.count():
+            self.quick.takeAt(0).widget().deleteLater()
+        for amount in quick_cash_amounts(due):
+            button = QPushButton(money(amount, self.currency))
+            button.setObjectName(f"quick_{amount}")
+            button.setMinimumHeight(44)
+            button.setFocusPolicy(Qt.NoFocus)
+            button.clicked.connect(lambda _c=False, a=amount: self.take("cash", a))
+            self.quick.addWidget(button)
+        self.amount.setText("")
+        self.amount.setFocus()
+
+    def take(self, tender: str, amount: Decimal | None = None) -> None:
+        try:
+            if amount is None:
+                text = self.amount.text().strip()
+                amount = parse_price(text, places=self.places, what=_("amount")) if text else (
+                    self.tendering.cash_due if tender == "cash" else self.tendering.remaining)
+            payment = self.tendering.add(tender, amount, reference=self.reference.text())
+        except PosError as exc:
+            say(self.message, str(exc), error=True)
+            self.amount.selectAll()
+            return
+        self.reference.clear()
+        self.paid.addItem(f"{_(payment.tender)}  {money(payment.tendered, self.currency)}"
+                          + (f"  {payment.reference}" if payment.reference else ""))
+        if self.tendering.is_paid:
+            self.accept()
+            return
+        say(self.message, "")
+        self.refresh()

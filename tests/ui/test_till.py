@@ -1,0 +1,120 @@
+"""The cashier's screen wired as a cashier uses it: scan + Enter, 3*, F12 and pay, park, void."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from posapp.demo import demo_products
+from test_login_and_lookup import log_in, make_window
+
+PRODUCTS = [p for p in demo_products(60) if not p.weighed]
+
+
+def scan(qtbot, window, text):
+    before = window.till.message.text()
+    qtbot.keyClicks(window.till.scan, text)
+    qtbot.keyClick(window.till.scan, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.till.message.text() != before, timeout=5000)
+
+
+def rows(window):
+    model = window.till.model
+    return [[model.data(model.index(r, c)) for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def when_dialog(action, tries=40):
+    """Answer the next modal dialog once it is up (some open after a background call returns)."""
+    def attempt(left):
+        dialog = QApplication.activeModalWidget()
+        if dialog is None and left:
+            QTimer.singleShot(100, lambda: attempt(left - 1))
+        elif dialog is not None:
+            action(dialog)
+
+    QTimer.singleShot(100, lambda: attempt(tries))
+
+
+def test_scans_add_lines_and_repeat_scans_add_quantity(qtbot, demo_store, open_shift):
+    window = make_window(qtbot, demo_store)
+    log_in(qtbot, window)
+    a, b = PRODUCTS[0], PRODUCTS[1]
+    scan(qtbot, window, a.barcodes[0])
+    scan(qtbot, window, b.barcodes[0])
+    scan(qtbot, window, a.barcodes[0])
+    assert [(r[1], r[2]) for r in rows(window)] == [(a.name, "2"), (b.name, "1")]
+    scan(qtbot, window, f"3*{b.barcodes[0]}")
+    assert [r[2] for r in rows(window)] == ["2", "4"]
+    expected = a.price * 2 + b.price * 4
+    assert window.till.total.text().endswith(f"{expected:,.2f}")
+    # The line just changed is the selected one.
+    assert window.till.table.selectionModel().selectedRows()[0].row() == 1
+
+
+def test_an_unknown_barcode_beeps_and_leaves_the_basket_alone(qtbot, demo_store, open_shift):
+    window = make_window(qtbot, demo_store)
+    log_in(qtbot, window)
+    scan(qtbot, window, PRODUCTS[0].barcodes[0])
+    scan(qtbot, window, "4006381333931")
+    assert "No product has barcode 4006381333931" in window.till.message.text()
+    assert window.till.message.property("error") is True
+    scan(qtbot, window, "12345")
+    assert len(rows(window)) == 1
+
+
+def test_f12_pay_cash_completes_the_sale_and_prints_the_receipt(qtbot, demo_store, open_shift):
+    window = make_window(qtbot, demo_store)
+    log_in(qtbot, window)
+    a = PRODUCTS[2]
+    scan(qtbot, window, f"2*{a.barcodes[0]}")
+    due = window.till.basket.totals().total
+
+    def pay(dialog):
+        qtbot.keyClicks(dialog.amount, "500")
+        qtbot.keyClick(dialog.amount, Qt.Key_Return)
+
+    when_dialog(pay)
+    qtbot.keyClick(window.till.scan, Qt.Key_F12)
+    qtbot.waitUntil(lambda: "S001-T01-000001" in window.till.message.text(), timeout=8000)
+    sale = demo_store.uow().sales.get(number="S001-T01-000001")
+    assert sale.total == due and sale.payments[0].tendered == Decimal("500")
+    assert window.till.basket.is_empty and rows(window) == []
+    qtbot.waitUntil(lambda: window.printer.last_output is not None, timeout=8000)
+    receipt = window.printer.last_output
+    assert receipt.startswith(b"\x1bp")  # cash opens the drawer
+    text = receipt.decode("gb18030", errors="replace")
+    assert a.name.split()[1] in text and "S001-T01-000001" in text
+    assert f"{due:.2f}" in text and "找零" in text
+
+
+def test_park_and_resume(qtbot, demo_store, open_shift):
+    window = make_window(qtbot, demo_store)
+    log_in(qtbot, window)
+    scan(qtbot, window, PRODUCTS[3].barcodes[0])
+    when_dialog(lambda d: (d.value.setText("blue coat"), d.submit()))
+    qtbot.keyClick(window.till.scan, Qt.Key_F5)
+    qtbot.waitUntil(lambda: window.till.basket.is_empty, timeout=5000)
+    when_dialog(lambda d: d.submit())
+    qtbot.keyClick(window.till.scan, Qt.Key_F5)
+    qtbot.waitUntil(lambda: len(rows(window)) == 1, timeout=5000)
+    assert rows(window)[0][1] == PRODUCTS[3].name
+
+
+def test_voiding_a_line_needs_a_supervisor_pin(qtbot, demo_store, open_shift):
+    window = make_window(qtbot, demo_store)
+    log_in(qtbot, window)
+    scan(qtbot, window, PRODUCTS[0].barcodes[0])
+    scan(qtbot, window, PRODUCTS[1].barcodes[0])
+    # A cashier's own PIN is not enough.
+    when_dialog(lambda d: (d.username.setText("cashier2"), d.pin.setText("2222"), d.submit()))
+    qtbot.keyClick(window.till.scan, Qt.Key_F8)
+    qtbot.waitUntil(lambda: "may not approve" in window.till.message.text(), timeout=5000)
+    assert len(rows(window)) == 2
+    when_dialog(lambda d: (d.username.setText("supervisor"), d.pin.setText("7777"), d.submit()))
+    qtbot.keyClick(window.till.scan, Qt.Key_F8)
+    qtbot.waitUntil(lambda: len(rows(window)) == 1, timeout=5000)
+    assert rows(window)[0][1] == PRODUCTS[0].name
+    entry = demo_store.uow().audit.recent(limit=1)[0]
+    assert (entry.action, entry.actor, entry.approver) == ("line_voided", "cashier1", "supervisor")
