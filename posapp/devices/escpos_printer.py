@@ -267,6 +267,8 @@ class ReceiptPrinter:
                 raise PrinterUnavailable(self._explain(exc.__context__ or exc, opening=True)) from None
             self._limit_write(printer, deadline)
             printer._raw(data)
+            if self.kind == "network":
+                _confirm_delivery(printer.device, deadline)
         except PrinterUnavailable:
             raise
         except (OSError, EscposError) as exc:
@@ -348,3 +350,18 @@ def _within(timeout: float, job, *, what: str) -> None:
                                  f"check power and paper, then print again")
     if result[0] is not None:
         raise result[0]
+
+
+def _confirm_delivery(sock, deadline: float, *, linger: float = 0.5) -> None:
+    """A small job fits in the socket buffer even if the printer hung up: half-close and listen.
+
+    A printer that read everything closes its side (EOF) or keeps quiet; one that dropped the job
+    answers with a reset, which raises here instead of passing as printed.
+    """
+    sock.shutdown(socket.SHUT_WR)
+    sock.settimeout(max(0.05, min(linger, deadline - time.monotonic())))
+    try:
+        while sock.recv(1024):
+            pass
+    except (socket.timeout, TimeoutError):
+        pass
