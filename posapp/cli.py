@@ -246,6 +246,47 @@ def cmd_backup(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from datetime import date
+
+    from posapp.services import shifts
+    from posapp.services.auth import SYSTEM
+
+    store = _open(args)
+    cfg, uow, st = store.config, store.uow(), store.station
+    if args.kind == "sales":
+        try:
+            start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+        except ValueError as exc:
+            return _fail(f"dates must be YYYY-MM-DD ({exc})")
+        summary = shifts.sales_summary(uow, st, actor=SYSTEM, start=start, end=end,
+                                       timezone=cfg.store.timezone, terminal_code=args.terminal)
+        if args.format == "json":
+            _out(json.dumps(summary.to_json(), ensure_ascii=False, indent=1))
+        else:
+            for line in summary.text_lines():
+                _out(line)
+        return 0
+    from posapp.devices.receipt import render_text
+    from posapp.reports.shift_report import render_pdf
+
+    report = shifts.shift_report(uow, st, actor=SYSTEM, number=args.shift, z_number=args.z,
+                                 terminal_code=args.terminal)
+    doc = shifts.layout_shift_report(report, columns=cfg.printer.columns, locale=cfg.store.locale,
+                                     timezone=cfg.store.timezone)
+    for line in render_text(doc):
+        _out(line)
+    if args.pdf:
+        render_pdf(report, args.pdf, locale=cfg.store.locale, timezone=cfg.store.timezone,
+                   store_name=cfg.store.name)
+        _out(f"pdf written to {args.pdf}")
+    if args.print:
+        job = shifts.queue_report_print(uow, st, actor=SYSTEM, report=report,
+                                        render=shifts.make_report_renderer(cfg))
+        _out(f"queued for the printer of till {st.terminal_code} (job {job})")
+    return 0
+
+
 # --- parser --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -324,6 +365,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", parents=[common], help="check config, database, migrations, disk, printer")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("report", parents=[common], help="shift (Z) reports and sales over days")
+    rsub = p.add_subparsers(dest="kind", required=True, metavar="report")
+    q = rsub.add_parser("z", parents=[common], help="a shift's Z report (an open shift: its X report)")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--shift", type=int, metavar="N", help="shift number on this config's till")
+    which.add_argument("--z", type=int, metavar="N", help="Z number on this config's till")
+    q.add_argument("--terminal", metavar="CODE", help="another till of this store (default: this config's)")
+    q.add_argument("--pdf", metavar="PATH", help="also write the report as an A4 PDF")
+    q.add_argument("--print", action="store_true", help="queue it for this till's receipt printer")
+    q = rsub.add_parser("sales", parents=[common], help="sales between two store-local days, inclusive")
+    q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
+    q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
+    q.add_argument("--terminal", metavar="CODE", help="only this till (default: the whole store)")
+    q.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("backup", parents=[common], help="online backup of the database to PATH")
     p.add_argument("path")

@@ -7,10 +7,16 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from posapp.domain.sale import Sale
 
 GENESIS = "0" * 64
+
+
+def _n(value: Decimal) -> str:
+    """A number's canonical text: 0, 0.00 and 0E-2 are the same amount and hash the same."""
+    return f"{value.normalize():f}"
 
 
 def canonical_content(sale: Sale) -> str:
@@ -22,14 +28,14 @@ def canonical_content(sale: Sale) -> str:
         "terminal": sale.terminal_code,
         "cashier": sale.cashier_id,
         "currency": sale.currency,
-        "lines": [[ln.line_no, ln.sku, str(ln.qty), str(ln.unit_price), str(ln.discount), str(ln.total),
-                   str(ln.tax_rate)] for ln in sale.lines],
-        "subtotal": str(sale.subtotal),
-        "basket_discount": str(sale.basket_discount),
-        "total": str(sale.total),
-        "rounding": str(sale.rounding),
-        "payments": [[p.tender, str(p.amount), str(p.tendered), p.reference] for p in sale.payments],
-        "change": str(sale.change),
+        "lines": [[ln.line_no, ln.sku, _n(ln.qty), _n(ln.unit_price), _n(ln.discount), _n(ln.total),
+                   _n(ln.tax_rate)] for ln in sale.lines],
+        "subtotal": _n(sale.subtotal),
+        "basket_discount": _n(sale.basket_discount),
+        "total": _n(sale.total),
+        "rounding": _n(sale.rounding),
+        "payments": [[p.tender, _n(p.amount), _n(p.tendered), p.reference] for p in sale.payments],
+        "change": _n(sale.change),
     }
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 

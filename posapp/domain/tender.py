@@ -66,7 +66,7 @@ class Tendering:
         cash_rounding(total, cash_increment)  # refuses a negative increment now, not at the first payment
         self.total, self.cash_increment, self.places = total, cash_increment, places
         self._payments: list[Payment] = []
-        self._rounding = ZERO
+        self._rounding = round_money(ZERO, places)
 
     @property
     def payments(self) -> tuple[Payment, ...]:

@@ -85,6 +85,16 @@ class TillRepository:
                         counted_detail=json.dumps(detail, default=str), z_number=z_number).where(
             ShiftRow.id == shift_id).execute()
 
+    def close_open_shift(self, shift_id: int, *, user_id: int | None, expected: Decimal, counted: Decimal,
+                         detail: dict, z_number: int) -> bool:
+        """Close the shift only if it is still open; False when someone else closed it first."""
+        done = ShiftRow.update(status="closed", closed_by=user_id, closed_at=utcnow(),
+                               expected_cash_minor=to_minor(expected, self.places),
+                               counted_cash_minor=to_minor(counted, self.places),
+                               counted_detail=json.dumps(detail, default=str), z_number=z_number).where(
+            ShiftRow.id == shift_id, ShiftRow.status == "open").execute()
+        return done == 1
+
     def add_cash_movement(self, *, shift_id: int, kind: str, amount: Decimal, reason: str, user_id: int,
                           approver_id: int | None) -> None:
         CashMovementRow.create(shift=shift_id, kind=kind, amount_minor=to_minor(amount, self.places),

@@ -22,10 +22,14 @@ QLabel#title { font-size: 22px; font-weight: bold; padding: 12px; }
 QLabel#message { color: #1a4d8f; font-size: 15px; min-height: 24px; }
 QLabel#message[error="true"] { color: #b00020; font-weight: bold; }
 QLabel#total { font-size: 30px; font-weight: bold; padding: 8px; }
-QLabel#due { color: #1a4d8f; }
+QLabel#due { color: #1a4d8f; font-size: 24px; font-weight: bold; }
+QLineEdit#amount { font-size: 24px; padding: 6px; }
+QLineEdit#scan { font-size: 20px; }
+QTableView#basket { font-size: 16px; }
 QPushButton { padding: 8px 14px; }
 QListWidget#users::item { padding: 14px; }
 QLineEdit#scan, QLineEdit#pin { padding: 8px; }
+QLineEdit#pin { font-size: 22px; }
 QLabel#printer[error="true"] { color: #b00020; font-weight: bold; }
 """
 PRINT_EVERY_MS = 3000

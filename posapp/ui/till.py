@@ -153,7 +153,7 @@ class TillPage(QWidget):
     def refresh(self, select: int | None = None) -> None:
         self.model.set_lines(self.basket.lines)
         totals = self.basket.totals()
-        self.total.setText(f"{_('Total')}  {money(totals.total, self.currency)}")
+        self.total.setText(f"{_('Total due')}  {money(totals.total, self.currency)}")
         text = _("{count} items").format(count=totals.item_count)
         if totals.savings:
             text += "   " + _("saved {amount}").format(amount=money(totals.savings, self.currency))
@@ -403,7 +403,9 @@ class TillPage(QWidget):
         sale = done.sale
         text = _("Sale {number} done.").format(number=sale.number)
         if sale.change:
-            text += "  " + _("Change: {amount}").format(amount=money(sale.change, self.currency))
+            change = _("Change: {amount}").format(amount=money(sale.change, self.currency))
+            text += "  " + change
+            self.total.setText(change)  # the big figure the cashier reads out
         self.info(text)
         self.sale_completed.emit(done)
 

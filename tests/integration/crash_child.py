@@ -55,8 +55,7 @@ def random_tendering(rng: random.Random, basket: Basket) -> Tendering:
     tendering = Tendering(total=basket.totals().total, cash_increment=CASH_INCREMENT, places=STATION.places)
     owed = tendering.remaining
     if rng.random() < 0.5 and owed > CENT:
-        card = (owed * Decimal(rng.randint(10, 90)) / 100).quantize(CENT)
-        card = min(max(card, CENT), owed - CENT)
+        card = min(max((owed * Decimal(rng.randint(10, 99)) / 100).quantize(CENT), CENT), owed - CENT)
         tendering.add("card", card, reference=f"AUTH{rng.randint(0, 999999):06d}")
     tendering.add("cash", rng.choice(quick_cash_amounts(tendering.cash_due)))
     assert tendering.is_paid, tendering.remaining

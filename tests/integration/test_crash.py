@@ -132,7 +132,8 @@ def check_storage(url: str, db) -> list[str]:
         problems.append("PostgreSQL did not answer SELECT 1")
     for _ in range(100):
         open_txns = _rows(db, "SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() "
-                              "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL")
+                              "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                              "AND xact_start IS NOT NULL")
         if not open_txns:
             break
         time.sleep(0.05)
@@ -169,7 +170,8 @@ def check_sales(uow, *, reported: set[str]) -> tuple[list[str], int]:
 
     lines: dict[int, list[tuple]] = {}
     for sale_id, line_no, product_id, qty_milli, total_minor in _rows(
-            db, "SELECT sale_id, line_no, product_id, qty_milli, total_minor FROM sale_line ORDER BY sale_id, line_no"):
+            db, "SELECT sale_id, line_no, product_id, qty_milli, total_minor FROM sale_line "
+                "ORDER BY sale_id, line_no"):
         lines.setdefault(sale_id, []).append((line_no, product_id, qty_milli, total_minor))
     payments: dict[int, list[tuple]] = {}
     for sale_id, tender, amount, tendered in _rows(
@@ -273,11 +275,8 @@ def test_sales_survive_being_killed_at_random_points(db_url, uow, backend, tmp_p
     assert n > ROUNDS, f"{context}: only {n} sales in {ROUNDS} rounds: the children hardly sold"
 
     # The database still takes sales, and the next one continues the numbering.
-    basket = Basket()
-    basket.add(catalog.find_sku(uow, demo_products(CATALOG_SIZE)[0].sku))
-    tendering = Tendering(total=basket.totals().total)
-    tendering.add("card", tendering.remaining)
-    after = checkout.complete_sale(uow, STATION, actor=cashier, basket=basket, tendering=tendering)
+    basket = _one_item_basket(uow)
+    after = checkout.complete_sale(uow, STATION, actor=cashier, basket=basket, tendering=_paid(basket, "cash"))
     assert after.sale.number == receipt_number(STATION.store_code, STATION.terminal_code, n + 1)
     assert verify_journal(uow).ok
 
@@ -286,3 +285,26 @@ def test_sales_survive_being_killed_at_random_points(db_url, uow, backend, tmp_p
     print(f"\n[crash {backend}] {ROUNDS} rounds, {n} sales ({len(reported)} reported committed, "
           f"{unreported} committed but killed before reporting), {in_sale} kills inside a sale, "
           f"{elapsed:.1f}s, seed {seed}")
+
+
+def _one_item_basket(uow) -> Basket:
+    basket = Basket()
+    basket.add(catalog.find_sku(uow, demo_products(CATALOG_SIZE)[0].sku))
+    return basket
+
+
+def _paid(basket: Basket, tender: str) -> Tendering:
+    tendering = Tendering(total=basket.totals().total, cash_increment=Decimal("0.10"))
+    tendering.add(tender, tendering.cash_due if tender == "cash" else tendering.remaining)
+    return tendering
+
+
+def test_a_sale_paid_without_cash_verifies_in_the_journal(uow):
+    """Found by the crash test: amounts are hashed in canonical form (0 and 0.00 alike)."""
+    catalog.save_products(uow, STATION, actor=SYSTEM, specs=demo_products(CATALOG_SIZE), source="demo")
+    cashier = uow.users.add(username=CASHIER, name="c", role=Role.CASHIER, pin_hash=hash_pin("1111"))
+    shifts.open_shift(uow, STATION, actor=cashier, opening_float=Decimal("200.00"))
+    basket = _one_item_basket(uow)
+    checkout.complete_sale(uow, STATION, actor=cashier, basket=basket, tendering=_paid(basket, "card"))
+    report = verify_journal(uow)
+    assert report.ok, report.problem

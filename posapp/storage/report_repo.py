@@ -1,0 +1,245 @@
+"""Read-side queries for shift (X/Z) and sales reports: plain rows, money as Decimal.
+
+A "scope" picks the sales a figure covers: one shift, or a UTC time range of a store (optionally
+one terminal). Every query sums in SQL, in integer minor units, and converts once at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from posapp.domain.money import from_minor, qty_from_milli, rate_from_bp
+from posapp.storage.db import database, is_sqlite
+
+
+@dataclass(frozen=True)
+class ShiftRecord:
+    id: int
+    store_code: str
+    terminal_code: str
+    number: int
+    status: str
+    opened_at: datetime
+    opened_by: str
+    opening_float: Decimal
+    closed_at: datetime | None
+    closed_by: str | None
+    expected_cash: Decimal | None
+    counted_cash: Decimal | None
+    counted_detail: dict
+    z_number: int | None
+
+
+@dataclass(frozen=True)
+class SalesTotals:
+    count: int
+    subtotal: Decimal  # sum of line totals, after line discounts
+    line_discounts: Decimal
+    basket_discounts: Decimal
+    total: Decimal  # what the sales came to, before cash rounding
+    rounding: Decimal
+    change: Decimal
+
+    @property
+    def gross(self) -> Decimal:
+        """Line amounts at the prices charged, before any discount."""
+        return self.subtotal + self.line_discounts
+
+
+@dataclass(frozen=True)
+class TenderTotal:
+    tender: str
+    count: int  # payments, so a split sale counts once for each tender
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class TaxTotal:
+    rate: Decimal
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+
+@dataclass(frozen=True)
+class CategoryTotal:
+    path: str  # "" for products without a category
+    lines: int
+    qty: Decimal
+    amount: Decimal  # line totals after line discounts, before the basket discount
+
+
+@dataclass(frozen=True)
+class CashMovementRecord:
+    kind: str
+    amount: Decimal
+    reason: str
+    user: str
+    approver: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    action: str
+    at: datetime
+    detail: dict
+
+
+@dataclass(frozen=True)
+class SaleStamp:
+    created_at: datetime
+    total: Decimal
+    rounding: Decimal
+    discounts: Decimal  # line and basket discounts of this sale
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which sales: a shift, or [start, end) in UTC for a store and maybe one terminal."""
+
+    shift_id: int | None = None
+    store_code: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    terminal_code: str | None = None
+
+    def where(self, stamp) -> tuple[str, tuple]:
+        p = database.obj.param
+        if self.shift_id is not None:
+            return f"s.shift_id = {p}", (self.shift_id,)
+        clauses, params = [f"s.store_code = {p}", f"s.created_at >= {p}", f"s.created_at < {p}"], \
+            [self.store_code, stamp(self.start), stamp(self.end)]
+        if self.terminal_code:
+            clauses.append(f"s.terminal_code = {p}")
+            params.append(self.terminal_code)
+        return " AND ".join(clauses), tuple(params)
+
+
+def _time(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _int(value) -> int:
+    return int(value or 0)  # PostgreSQL sums bigints as numeric (Decimal); empty sums are NULL
+
+
+class ReportRepository:
+    def __init__(self, places: int = 2):
+        self.places = places
+
+    def _d(self, minor) -> Decimal:
+        return from_minor(_int(minor), self.places)
+
+    def _stamp(self, moment: datetime):
+        # As peewee and SalesRepository write them: text on SQLite, a timestamp on PostgreSQL.
+        return str(moment) if is_sqlite(database.obj) else moment
+
+    def _sql(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return database.obj.execute_sql(sql, params).fetchall()
+
+    # --- shifts -----------------------------------------------------------------------------
+    def find_shift(self, *, shift_id: int | None = None, store_code: str | None = None,
+                   terminal_code: str | None = None, number: int | None = None,
+                   z_number: int | None = None) -> ShiftRecord | None:
+        """A shift by id, or by store, terminal and shift number or Z number."""
+        p = database.obj.param
+        if shift_id is not None:
+            where, params = f"sh.id = {p}", (shift_id,)
+        else:
+            column, value = ("number", number) if number is not None else ("z_number", z_number)
+            where = f"sh.store_code = {p} AND sh.terminal_code = {p} AND sh.{column} = {p}"
+            params = (store_code, terminal_code, value)
+        rows = self._sql(
+            "SELECT sh.id, sh.store_code, sh.terminal_code, sh.number, sh.status, sh.opened_at, ou.name, "
+            "sh.opening_float_minor, sh.closed_at, cu.name, sh.expected_cash_minor, sh.counted_cash_minor, "
+            "sh.counted_detail, sh.z_number FROM shift sh JOIN app_user ou ON ou.id = sh.opened_by_id "
+            f"LEFT JOIN app_user cu ON cu.id = sh.closed_by_id WHERE {where}", params)
+        if not rows:
+            return None
+        r = rows[0]
+        money = lambda m: None if m is None else self._d(m)  # noqa: E731
+        return ShiftRecord(id=r[0], store_code=r[1], terminal_code=r[2], number=r[3], status=r[4],
+                           opened_at=_time(r[5]), opened_by=r[6], opening_float=self._d(r[7]),
+                           closed_at=_time(r[8]), closed_by=r[9], expected_cash=money(r[10]),
+                           counted_cash=money(r[11]), counted_detail=json.loads(r[12] or "{}"),
+                           z_number=r[13])
+
+    def cash_movements(self, shift_id: int) -> list[CashMovementRecord]:
+        p = database.obj.param
+        rows = self._sql(
+            "SELECT m.kind, m.amount_minor, m.reason, u.name, a.name, m.at FROM cash_movement m "
+            "JOIN app_user u ON u.id = m.user_id LEFT JOIN app_user a ON a.id = m.approver_id "
+            f"WHERE m.shift_id = {p} ORDER BY m.id", (shift_id,))
+        return [CashMovementRecord(kind=r[0], amount=self._d(r[1]), reason=r[2], user=r[3], approver=r[4],
+                                   at=_time(r[5])) for r in rows]
+
+    def audit_between(self, *, store_code: str, terminal_code: str, actions: tuple[str, ...],
+                      start: datetime, end: datetime | None) -> list[AuditRecord]:
+        """Audit rows of these actions on a terminal from start to end (inclusive; None: until now)."""
+        p = database.obj.param
+        where = [f"store_code = {p}", f"terminal_code = {p}", f"at >= {p}",
+                 f"action IN ({', '.join([p] * len(actions))})"]
+        params = [store_code, terminal_code, self._stamp(start), *actions]
+        if end is not None:
+            where.append(f"at <= {p}")
+            params.append(self._stamp(end))
+        rows = self._sql(f"SELECT action, at, detail FROM audit_log WHERE {' AND '.join(where)} ORDER BY id",
+                         tuple(params))
+        return [AuditRecord(action=r[0], at=_time(r[1]), detail=json.loads(r[2] or "{}")) for r in rows]
+
+    def parked_count(self, terminal_code: str) -> int:
+        p = database.obj.param
+        return _int(self._sql(f"SELECT COUNT(*) FROM parked_basket WHERE terminal_code = {p}",
+                              (terminal_code,))[0][0])
+
+    # --- sales ------------------------------------------------------------------------------
+    def sales_totals(self, scope: Scope) -> SalesTotals:
+        where, params = scope.where(self._stamp)
+        r = self._sql("SELECT COUNT(*), SUM(s.subtotal_minor), SUM(s.basket_discount_minor), "
+                      f"SUM(s.total_minor), SUM(s.rounding_minor), SUM(s.change_minor) FROM sale s "
+                      f"WHERE {where}", params)[0]
+        line_discounts = self._sql("SELECT SUM(l.discount_minor) FROM sale_line l "
+                                   f"JOIN sale s ON s.id = l.sale_id WHERE {where}", params)[0][0]
+        return SalesTotals(count=_int(r[0]), subtotal=self._d(r[1]), line_discounts=self._d(line_discounts),
+                           basket_discounts=self._d(r[2]), total=self._d(r[3]), rounding=self._d(r[4]),
+                           change=self._d(r[5]))
+
+    def tender_totals(self, scope: Scope) -> list[TenderTotal]:
+        where, params = scope.where(self._stamp)
+        rows = self._sql("SELECT p.tender, COUNT(*), SUM(p.amount_minor) FROM payment p "
+                         f"JOIN sale s ON s.id = p.sale_id WHERE {where} GROUP BY p.tender ORDER BY p.tender",
+                         params)
+        return [TenderTotal(tender=r[0], count=_int(r[1]), amount=self._d(r[2])) for r in rows]
+
+    def tax_totals(self, scope: Scope) -> list[TaxTotal]:
+        where, params = scope.where(self._stamp)
+        rows = self._sql("SELECT t.rate_bp, SUM(t.net_minor), SUM(t.tax_minor), SUM(t.gross_minor) "
+                         f"FROM sale_tax t JOIN sale s ON s.id = t.sale_id WHERE {where} "
+                         "GROUP BY t.rate_bp ORDER BY t.rate_bp DESC", params)
+        return [TaxTotal(rate=rate_from_bp(r[0]), net=self._d(r[1]), tax=self._d(r[2]), gross=self._d(r[3]))
+                for r in rows]
+
+    def category_totals(self, scope: Scope) -> list[CategoryTotal]:
+        """By the product's category path as the catalog has it now."""
+        where, params = scope.where(self._stamp)
+        rows = self._sql("SELECT c.path, COUNT(*), SUM(l.qty_milli), SUM(l.total_minor) FROM sale_line l "
+                         "JOIN sale s ON s.id = l.sale_id JOIN product pr ON pr.id = l.product_id "
+                         f"LEFT JOIN category c ON c.id = pr.category_id WHERE {where} GROUP BY c.path "
+                         "ORDER BY c.path", params)
+        return [CategoryTotal(path=r[0] or "", lines=_int(r[1]), qty=qty_from_milli(_int(r[2])),
+                              amount=self._d(r[3])) for r in rows]
+
+    def sale_stamps(self, scope: Scope) -> list[SaleStamp]:
+        """Each sale's time and amounts, for grouping by local day."""
+        where, params = scope.where(self._stamp)
+        rows = self._sql("SELECT s.created_at, s.total_minor, s.rounding_minor, s.basket_discount_minor + "
+                         "COALESCE((SELECT SUM(l.discount_minor) FROM sale_line l WHERE l.sale_id = s.id), 0) "
+                         f"FROM sale s WHERE {where} ORDER BY s.created_at", params)
+        return [SaleStamp(created_at=_time(r[0]), total=self._d(r[1]), rounding=self._d(r[2]),
+                          discounts=self._d(r[3])) for r in rows]
