@@ -144,6 +144,7 @@ class Section:
     rows: tuple[Row, ...]
     head: tuple[str, ...] = ()  # column titles when the rows are a table
     note: str = ""
+    wide: bool = False  # long labels: a PDF gives it the full width rather than half
 
 
 @dataclass(frozen=True)
@@ -175,16 +176,16 @@ def report_sections(report: ShiftReport, *, locale: str, timezone: str = "UTC") 
             Row((t(_("Shift")), str(report.shift_number))),
             Row((t(_("Opened")), f"{when(report.opened_at)} {report.opened_by}")),
             Row((t(_("Closed")), f"{when(report.closed_at)} {report.closed_by or ''}".rstrip()))]
-    sections = [_sales(report, t, m), _tenders(report, t, m)]
+    # The cash reconciliation comes right after the takings: it is what the manager checks first.
+    sections = [_sales(report, t, m), _tenders(report, t, m), _cash(report, t, m)]
+    if report.denominations:
+        sections.append(_count(report, t, m))
+    if report.cash_movements:
+        sections.append(_movements(report, t, m, timezone))
     if report.taxes:
         sections.append(_taxes(report, t, m))
     if report.categories:
         sections.append(_categories(report, t, m))
-    sections.append(_cash(report, t, m))
-    if report.cash_movements:
-        sections.append(_movements(report, t, m, timezone))
-    if report.denominations:
-        sections.append(_count(report, t, m))
     footer = t(_("Printed {time}")).format(time=when(report.printed_at))
     if report.parked_baskets:
         footer = t(_("{count} parked basket(s) still on this till")).format(count=report.parked_baskets) + \
@@ -210,7 +211,7 @@ def _sales(r: ShiftReport, t, m) -> Section:
 def _tenders(r: ShiftReport, t, m) -> Section:
     rows = [Row((_counted(t, t(TENDER_NAMES.get(x.tender, x.tender)), x.count), m(x.amount)))
             for x in r.tenders]
-    rows.append(Row((t(_("Total, all tenders")), m(r.takings)), strong=True))
+    rows.append(Row((t(_("Sum")), m(r.takings)), strong=True))
     if r.cash_rounding:
         rows.append(Row((t(_("of which cash rounding")), m(r.cash_rounding))))
     return Section(t(_("Tenders")), tuple(rows))
@@ -219,14 +220,14 @@ def _tenders(r: ShiftReport, t, m) -> Section:
 def _taxes(r: ShiftReport, t, m) -> Section:
     rows = [Row((f"{x.rate.normalize():f}%", m(x.net), m(x.tax), m(x.gross))) for x in r.taxes]
     total = [sum((getattr(x, k) for x in r.taxes), ZERO) for k in ("net", "tax", "gross")]
-    rows.append(Row((t(_("Total, all rates")), *map(m, total)), strong=True))
+    rows.append(Row((t(_("Sum")), *map(m, total)), strong=True))
     return Section(t(_("Tax by rate")), tuple(rows),
                    head=(t(_("Rate")), t(_("Net")), t(_("Tax")), t(_("Gross"))))
 
 
 def _categories(r: ShiftReport, t, m) -> Section:
     rows = [Row((x.category or t(_("(no category)")), m(x.amount))) for x in r.categories]
-    rows.append(Row((t(_("Total, all categories")), m(sum((x.amount for x in r.categories), ZERO))),
+    rows.append(Row((t(_("Sum")), m(sum((x.amount for x in r.categories), ZERO))),
                     strong=True))
     return Section(t(_("Sales by category")), tuple(rows),
                    note=t(_("After line discounts, before basket discounts")))
@@ -252,7 +253,7 @@ def _movements(r: ShiftReport, t, m, timezone: str) -> Section:
         kind = t(_("Paid in")) if x.kind == "paid_in" else t(_("Paid out"))
         amount = x.amount if x.kind == "paid_in" else -x.amount
         rows.append(Row((f"{to_local(x.at, timezone):%H:%M} {kind} {x.reason} ({x.user})", m(amount))))
-    return Section(t(_("Paid in and out")), tuple(rows))
+    return Section(t(_("Paid in and out")), tuple(rows), wide=True)
 
 
 def _count(r: ShiftReport, t, m) -> Section:

@@ -358,9 +358,8 @@ def test_scan_to_screen(till, qtbot):
         t = time.perf_counter()
         page.table.viewport().repaint()
         paint_table.append(time.perf_counter() - t)
-    window.timer.stop()
-    window.runner.wait(10000)
     page.table.viewport().removeEventFilter(watch)
+    window.close()  # stops the print timer and waits for the worker threads
     unquiet()
 
     # Baseline: the same scans, on the same kind of basket, through the services alone (no widget).
@@ -387,6 +386,7 @@ def test_scan_to_screen(till, qtbot):
     p99 = _p(whole, 99) * 1000
     emit(f"6. Scan to repainted screen through the till widget, {BIG_N:,} products, basket of "
          f"{BASKET_LINES}-{RESET_AT - 1} lines (milliseconds)", [
+        till.setup,
         f"MainWindow + TillPage, Qt {QApplication.platformName()}, window {window.width()}x{window.height()}, "
         f"cashier logged in, shift open; {len(scans)} scans of random existing barcodes;",
         f"the basket starts with {BASKET_LINES} lines and goes back to them (not timed) at {RESET_AT}: "
@@ -589,6 +589,7 @@ def test_sale_commit(till, bench_dir):
     ratio_n = _p(app[False], 50) / _p(base[False], 50)
     emit(f"7. Sale commit, {BIG_N:,} products, {BASKET_LINES}-line basket paid in cash, SQLite WAL "
          f"synchronous=FULL (milliseconds)", [
+        till.setup,
         f"{SALES} sales of each kind, alternating; each basket {BASKET_LINES} random products (scale items by "
         f"label weight), cash = next 100 (change given)",
         "complete_sale, with the demo config's receipt (make_renderer + with_drawer, as the till does):",

@@ -217,8 +217,11 @@ def test_the_close_is_blind_until_the_count_is_in(shop, uow, station):
 
     assert (x.kind, x.z_number, x.expected_cash, x.counted_cash, x.variance) == ("X", None, None, None, None)
     assert (x.sale_count, x.net_sales, x.cash_sales) == (4, D("42.54"), D("22.30"))
-    printed = "\n".join(render_text(shifts.layout_shift_report(x, columns=42, locale="zh_CN", timezone=TZ)))
-    assert "252.30" not in printed and "应有现金" not in printed and "X 报表" in printed
+    lines = render_text(shifts.layout_shift_report(x, columns=42, locale="zh_CN", timezone=TZ))
+    assert lines[0].strip() == "X 报表（班次未结束）"
+    assert "252.30" not in "\n".join(lines)
+    assert not any(line.startswith(("应有现金", "实点现金", "差额")) for line in lines)
+    assert "盲交班：点钞后才显示应有现金" in lines
     assert uow.till.current_shift(store_code="S001", terminal_code="T01").expected_cash is None
     assert all("expected" not in e.detail for e in uow.audit.recent(limit=100))
     assert uow.audit.recent(limit=1)[0].action == "x_report"

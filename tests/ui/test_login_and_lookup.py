@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from posapp.demo import DEMO_USERS
 from posapp.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.timeout(60)  # a dialog nobody answers must fail, not hang CI
+
+
+def when_dialog(action, tries=150):
+    """Answer the next modal dialog once it is up (some open only after a background call returns)."""
+    def attempt(left):
+        dialog = QApplication.activeModalWidget()
+        if dialog is None and left:
+            QTimer.singleShot(100, lambda: attempt(left - 1))
+        elif dialog is not None:
+            action(dialog)
+
+    QTimer.singleShot(50, lambda: attempt(tries))
 
 
 def make_window(qtbot, store):
@@ -58,12 +73,7 @@ def test_wrong_pin_stays_on_login_with_a_message(qtbot, demo_store):
 def test_first_login_opens_a_shift_with_its_float(qtbot, demo_store):
     window = make_window(qtbot, demo_store)
 
-    def answer():
-        dialog = QApplication.activeModalWidget()
-        dialog.value.setText("150.00")
-        dialog.submit()
-
-    QTimer.singleShot(300, answer)
+    when_dialog(lambda dialog: (dialog.value.setText("150.00"), dialog.submit()))
     select_user(window, "cashier1")
     qtbot.keyClicks(window.login.pin, "1111")
     qtbot.keyClick(window.login.pin, Qt.Key_Return)

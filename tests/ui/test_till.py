@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+import pytest
+from PySide6.QtCore import Qt
 
 from posapp.demo import demo_products
-from test_login_and_lookup import log_in, make_window
+from test_login_and_lookup import log_in, make_window, when_dialog
 
 PRODUCTS = [p for p in demo_products(60) if not p.weighed]
+
+pytestmark = pytest.mark.timeout(60)  # a dialog nobody answers must fail, not hang CI
 
 
 def scan(qtbot, window, text):
@@ -23,18 +25,6 @@ def scan(qtbot, window, text):
 def rows(window):
     model = window.till.model
     return [[model.data(model.index(r, c)) for c in range(model.columnCount())] for r in range(model.rowCount())]
-
-
-def when_dialog(action, tries=40):
-    """Answer the next modal dialog once it is up (some open after a background call returns)."""
-    def attempt(left):
-        dialog = QApplication.activeModalWidget()
-        if dialog is None and left:
-            QTimer.singleShot(100, lambda: attempt(left - 1))
-        elif dialog is not None:
-            action(dialog)
-
-    QTimer.singleShot(100, lambda: attempt(tries))
 
 
 def test_scans_add_lines_and_repeat_scans_add_quantity(qtbot, demo_store, open_shift):
