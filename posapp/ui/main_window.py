@@ -90,6 +90,12 @@ class MainWindow(QMainWindow):
         quit_.setShortcut(QKeySequence.Quit)
         quit_.triggered.connect(self.close)
         menu.addAction(quit_)
+        till = self.menuBar().addMenu(_("&Till"))
+        for label, slot in ((_("Reprint a receipt…"), self.till.reprint),
+                            (_("Open the drawer (no sale)…"), self.till.no_sale)):
+            action = QAction(label, self)
+            action.triggered.connect(slot)
+            till.addAction(action)
         about = QAction(_("About posapp"), self)
         about.triggered.connect(self.about)
         self.menuBar().addMenu(_("&Help")).addAction(about)

@@ -62,6 +62,7 @@ class TillPage(QWidget):
     def __init__(self, *, store, runner, parent=None):
         super().__init__(parent)
         self.store, self.runner, self.user = store, runner, None
+        self.last_sale: str | None = None
         cfg = store.config
         self.currency = cfg.store.currency
         self.render = printing_service.make_renderer(cfg)
@@ -245,17 +246,12 @@ class TillPage(QWidget):
         self.scan.setFocus()
 
     # --- changes that may need a supervisor ------------------------------------------------
-    def privileged(self, permission: Permission | None, *, action: str, detail: dict, apply) -> None:
-        """Apply a change now if the cashier may; otherwise after a supervisor's PIN. Audited."""
-        if permission is None:
-            apply()
-            return
+    def with_permission(self, permission: Permission, work, done) -> None:
+        """Run work(approval) off the UI thread; a supervisor's PIN is asked first if the cashier
+        lacks the permission. The service checks again and audits (never only this screen)."""
         store, user = self.store, self.user
         if user.can(permission):
-            self.runner.run(lambda: till_service.authorize(store.uow(), store.station, actor=user,
-                                                           permission=permission, action=action,
-                                                           detail=detail),
-                            lambda _approver: apply(), self.refuse)
+            self.runner.run(lambda: work(None), done, self.refuse)
             return
         dialog = OverrideDialog(action=_(permission.value.replace("_", " ")), parent=self)
         if not dialog.exec():
@@ -264,12 +260,39 @@ class TillPage(QWidget):
         approver, pin = dialog.username.text(), dialog.pin.text()
 
         def approved():
-            approval = auth.approve(store.uow(), store.station, approver=approver, pin=pin,
-                                    permission=permission, for_user=user)
-            return till_service.authorize(store.uow(), store.station, actor=user, permission=permission,
-                                          action=action, detail=detail, approval=approval)
+            return work(auth.approve(store.uow(), store.station, approver=approver, pin=pin,
+                                     permission=permission, for_user=user))
 
-        self.runner.run(approved, lambda _approver: apply(), self.refuse)
+        self.runner.run(approved, done, self.refuse)
+
+    def privileged(self, permission: Permission | None, *, action: str, detail: dict, apply) -> None:
+        """Apply a basket change now if allowed, else after a supervisor's approval; audited."""
+        if permission is None:
+            apply()
+            return
+        store, user = self.store, self.user
+        self.with_permission(permission, lambda approval: till_service.authorize(
+            store.uow(), store.station, actor=user, permission=permission, action=action, detail=detail,
+            approval=approval), lambda _approver: apply())
+
+    def reprint(self) -> None:
+        number = self._ask(_("Reprint a receipt"), _("Receipt number"), self.last_sale or "")
+        if not number:
+            return
+        store, user, render = self.store, self.user, self.render
+        self.with_permission(Permission.REPRINT, lambda approval: printing_service.reprint(
+            store.uow(), store.station, actor=user, number=number, render=render, approval=approval),
+            lambda _job: (self.info(_("Reprint of {number} queued").format(number=number)),
+                          self.sale_completed.emit(None)))
+
+    def no_sale(self) -> None:
+        reason = self._ask(_("Open the drawer"), _("Reason"))
+        if not reason:
+            return
+        store, user = self.store, self.user
+        self.with_permission(Permission.OPEN_DRAWER, lambda approval: printing_service.open_drawer(
+            store.uow(), store.station, actor=user, reason=reason, approval=approval),
+            lambda _job: (self.info(_("Drawer opening")), self.sale_completed.emit(None)))
 
     def _ask(self, title: str, label: str, text: str = "") -> str | None:
         dialog = AmountDialog(title=title, label=label, text=text, parent=self)
@@ -401,6 +424,7 @@ class TillPage(QWidget):
         self.basket = self._new_basket()
         self.refresh()
         sale = done.sale
+        self.last_sale = sale.number
         text = _("Sale {number} done.").format(number=sale.number)
         if sale.change:
             change = _("Change: {amount}").format(amount=money(sale.change, self.currency))

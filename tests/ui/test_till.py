@@ -108,3 +108,26 @@ def test_voiding_a_line_needs_a_supervisor_pin(qtbot, demo_store, open_shift):
     assert rows(window)[0][1] == PRODUCTS[0].name
     entry = demo_store.uow().audit.recent(limit=1)[0]
     assert (entry.action, entry.actor, entry.approver) == ("line_voided", "cashier1", "supervisor")
+
+
+def test_reprint_needs_a_supervisor_and_prints_a_marked_copy(qtbot, demo_store, open_shift):
+    window = make_window(qtbot, demo_store)
+    log_in(qtbot, window)
+    scan(qtbot, window, PRODUCTS[0].barcodes[0])
+    when_dialog(lambda d: (qtbot.keyClicks(d.amount, "1000"), qtbot.keyClick(d.amount, Qt.Key_Return)))
+    qtbot.keyClick(window.till.scan, Qt.Key_F12)
+    qtbot.waitUntil(lambda: window.till.last_sale == "S001-T01-000001", timeout=8000)
+    qtbot.waitUntil(lambda: window.printer.last_output is not None, timeout=8000)
+
+    def approve(dialog):
+        dialog.username.setText("supervisor")
+        dialog.pin.setText("7777")
+        dialog.submit()
+
+    when_dialog(lambda d: (d.submit(), when_dialog(approve)))
+    window.till.reprint()
+    qtbot.waitUntil(lambda: "重打小票" in window.printer.last_output.decode("gb18030", "replace"),
+                    timeout=8000)
+    entry = demo_store.uow().audit.recent(limit=1)[0]
+    assert (entry.action, entry.approver, entry.detail["number"]) == \
+        ("receipt_reprinted", "supervisor", "S001-T01-000001")
