@@ -163,7 +163,7 @@ def money(amount: Decimal, places: int) -> str:
     return format(amount, f",.{places}f")
 
 
-def report_sections(report: ShiftReport, *, locale: str, timezone: str = "UTC") -> ReportText:
+def report_sections(report: ShiftReport, *, locale: str, timezone: str) -> ReportText:
     """The report as labelled rows in the language of locale, times in the store's zone."""
     t = words(locale)
     m = lambda amount: money(amount, report.places)  # noqa: E731
@@ -263,7 +263,7 @@ def _count(r: ShiftReport, t, m) -> Section:
     return Section(t(_("Cash count")), tuple(rows))
 
 
-def render_pdf(report: ShiftReport, path: str | Path, *, locale: str, timezone: str = "UTC",
+def render_pdf(report: ShiftReport, path: str | Path, *, locale: str, timezone: str,
                store_name: str = "") -> Path:
     """The report as an A4 PDF at path (Chinese text in the STSong-Light CID font)."""
     from posapp.reports.pdf import write_report

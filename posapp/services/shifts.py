@@ -104,7 +104,8 @@ def paid_in_out(uow, station: Station, *, actor: User, kind: str, amount: Decima
     return CashMoved(kind=kind, amount=value, reason=reason, shift_number=shift.number, approver_id=approver)
 
 
-def count_cash(counted: Decimal | str | dict, *, currency: str, places: int) -> tuple[Decimal, tuple[DenominationCount, ...]]:
+def count_cash(counted: Decimal | str | dict, *, currency: str,
+               places: int) -> tuple[Decimal, tuple[DenominationCount, ...]]:
     """The counted total, from a total or from {denomination: how many} ({"100": 3, "0.5": 4})."""
     if isinstance(counted, float):
         raise TypeError("counted cash must be a Decimal, a string or a denomination count, not a float")
@@ -240,7 +241,8 @@ def _build(repo: ReportRepository, station: Station, shift: ShiftRecord) -> Shif
         basket_discounts=sales.basket_discounts, net_sales=sales.total,
         void_count=len(voids), void_amount=sum((_detail_amount(v.detail) for v in voids), Decimal(0)),
         return_count=0, return_amount=Decimal(0),
-        tenders=tuple(TenderLine(t.tender, t.count, t.amount) for t in sorted(tenders, key=lambda t: tender_order(t.tender))),
+        tenders=tuple(TenderLine(t.tender, t.count, t.amount)
+                      for t in sorted(tenders, key=lambda t: tender_order(t.tender))),
         taxes=tuple(TaxRateLine(rate=t.rate, net=t.net, tax=t.tax, gross=t.gross) for t in repo.tax_totals(scope)),
         categories=_top_categories(repo.category_totals(scope)),
         paid_in=sum((m.amount for m in movements if m.kind == "paid_in"), Decimal(0)),
@@ -299,7 +301,7 @@ def sales_summary(uow, station: Station, *, actor: User, start: date, end: date,
 
 # --- the receipt printer ------------------------------------------------------------------------
 
-def layout_shift_report(report: ShiftReport, *, columns: int, locale: str, timezone: str = "UTC",
+def layout_shift_report(report: ShiftReport, *, columns: int, locale: str, timezone: str,
                         ambiguous: int = 2) -> ReceiptDocument:
     """The X/Z report for a receipt printer of columns width, aligned by display width.
 
@@ -313,7 +315,8 @@ def layout_shift_report(report: ShiftReport, *, columns: int, locale: str, timez
     def add(line: str, **style) -> None:
         width = columns // 2 if style.get("double_width") else columns
         fits = tw.text_width(line, ambiguous=ambiguous) <= width
-        out.extend(TextLine(piece, **style) for piece in ([line] if fits else tw.wrap(line, width, ambiguous=ambiguous)))
+        pieces = [line] if fits else tw.wrap(line, width, ambiguous=ambiguous)
+        out.extend(TextLine(piece, **style) for piece in pieces)
 
     add(text.title, bold=True, double_height=True, align="center")
     for row in text.info:

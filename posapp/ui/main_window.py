@@ -91,7 +91,8 @@ class MainWindow(QMainWindow):
         quit_.triggered.connect(self.close)
         menu.addAction(quit_)
         till = self.menuBar().addMenu(_("&Till"))
-        for label, slot in ((_("Reprint a receipt…"), self.till.reprint),
+        for label, slot in ((_("Change the price of the selected line…"), self.till.price_override),
+                            (_("Reprint a receipt…"), self.till.reprint),
                             (_("Open the drawer (no sale)…"), self.till.no_sale)):
             action = QAction(label, self)
             action.triggered.connect(slot)

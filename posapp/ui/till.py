@@ -349,6 +349,24 @@ class TillPage(QWidget):
                         detail={"discount": text, "subtotal": str(subtotal)},
                         apply=lambda: self._change(lambda: self.basket.set_basket_discount(**kwargs)))
 
+    def price_override(self) -> None:
+        line = self.selected_line()
+        if line is None:
+            return
+        text = self._ask(_("Change the price"), line.product.name, f"{line.unit_price}")
+        if text is None:
+            return
+        try:
+            price = Decimal(text)
+        except InvalidOperation:
+            self.refuse(_("That is not a number"))
+            return
+        self.privileged(Permission.PRICE_OVERRIDE, action="price_overridden",
+                        detail={"line": line.line_no, "sku": line.product.sku, "from": str(line.unit_price),
+                                "to": text},
+                        apply=lambda: self._change(lambda: self.basket.override_price(line.line_no, price),
+                                                   line.line_no))
+
     def void_line(self) -> None:
         line = self.selected_line()
         if line is None:
