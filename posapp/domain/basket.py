@@ -338,20 +338,22 @@ class Basket:
         return {line.line_no: share for line, share in zip(lines, shares)}
 
     def totals(self) -> Totals:
-        subtotal = self._subtotal()
+        lines = self.lines  # built once: this runs on every scan of a long basket
+        subtotal = round_money(sum((line.total for line in lines), ZERO), self.places)
         discount = self._basket_discount(subtotal)
-        shares, groups = self.allocations(), {}
-        for line in self.lines:
+        shares = self.allocations() if discount else {}
+        groups: dict[Decimal, Decimal] = {}
+        for line in lines:
             rate = line.product.tax_rate
-            groups[rate] = groups.get(rate, ZERO) + line.total - shares[line.line_no]
+            groups[rate] = groups.get(rate, ZERO) + line.total - shares.get(line.line_no, ZERO)
         taxes = tax_lines(groups, prices_include_tax=self.prices_include_tax, places=self.places)
         added_tax = ZERO if self.prices_include_tax else sum((t.tax for t in taxes), ZERO)
         # Savings as SaleLine.savings and Sale.savings count them: list price, line and basket discounts.
         savings = sum((round_money((x.list_price - x.unit_price) * x.qty, self.places) + x.discount
-                       for x in self.lines), discount)
+                       for x in lines), discount)
         return Totals(subtotal=subtotal, basket_discount=discount, total=subtotal - discount + added_tax,
                       taxes=taxes, savings=savings,
-                      item_count=sum(1 if x.product.weighed else int(x.qty) for x in self.lines))
+                      item_count=sum(1 if x.product.weighed else int(x.qty) for x in lines))
 
     def to_sale_lines(self) -> tuple[SaleLine, ...]:
         """The active lines as the sale records them (voided ones are in .voided; numbers kept)."""

@@ -85,8 +85,10 @@ class TillPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(0)  # size columns from visible rows, not all 200 lines
         for column in (0, 2, 3, 4, 5):
-            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
+            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
         self.total = QLabel()
         self.total.setObjectName("total")
         self.summary = QLabel()
