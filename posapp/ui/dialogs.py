@@ -141,3 +141,25 @@ class ParkedDialog(_Dialog):
             return
         self.chosen = item.data(Qt.UserRole)
         self.accept()
+
+
+class ReportDialog(QDialog):
+    """An X or Z report as it prints, for the screen."""
+
+    def __init__(self, *, title: str, lines: list[str], parent=None):
+        from PySide6.QtGui import QFontDatabase
+        from PySide6.QtWidgets import QPlainTextEdit
+
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        text = QPlainTextEdit("\n".join(lines))
+        text.setObjectName("report")
+        text.setReadOnly(True)
+        text.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.button(QDialogButtonBox.Close).setText(_("Close"))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+        self.resize(560, 720)

@@ -93,7 +93,10 @@ class MainWindow(QMainWindow):
         till = self.menuBar().addMenu(_("&Till"))
         for label, slot in ((_("Change the price of the selected line…"), self.till.price_override),
                             (_("Reprint a receipt…"), self.till.reprint),
-                            (_("Open the drawer (no sale)…"), self.till.no_sale)):
+                            (_("Open the drawer (no sale)…"), self.till.no_sale),
+                            (_("Paid in…"), self.till.paid_in), (_("Paid out…"), self.till.paid_out),
+                            (_("X report"), self.till.x_report),
+                            (_("Close the shift (Z report)…"), self.till.close_shift)):
             action = QAction(label, self)
             action.triggered.connect(slot)
             till.addAction(action)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPlainTextEdit
 
 from posapp.demo import demo_products
 from test_login_and_lookup import log_in, make_window, when_dialog
@@ -131,3 +132,30 @@ def test_reprint_needs_a_supervisor_and_prints_a_marked_copy(qtbot, demo_store, 
     entry = demo_store.uow().audit.recent(limit=1)[0]
     assert (entry.action, entry.approver, entry.detail["number"]) == \
         ("receipt_reprinted", "supervisor", "S001-T01-000001")
+
+
+def test_paid_out_then_blind_close_shows_the_z_report_and_logs_out(qtbot, demo_store, open_shift):
+    from posapp.services import shifts
+
+    window = make_window(qtbot, demo_store)
+    log_in(qtbot, window, username="supervisor", pin="7777")
+    when_dialog(lambda d: (d.value.setText("20"), d.submit(),
+                           when_dialog(lambda d2: (d2.value.setText("快递费"), d2.submit()))))
+    window.till.paid_out()
+    qtbot.waitUntil(lambda: "20.00" in window.till.message.text(), timeout=8000)
+    shown = []
+
+    def count(dialog):
+        dialog.value.setText("180.00")  # 200 float - 20 paid out: no variance
+        dialog.submit()
+        when_dialog(lambda report: (shown.append(report.findChild(QPlainTextEdit, "report").toPlainText()),
+                                    report.reject()))
+
+    when_dialog(count)
+    window.till.close_shift()
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.login, timeout=8000)
+    assert shifts.current_shift(demo_store.uow(), demo_store.station) is None
+    text = shown[0]
+    assert "Z" in text and "180.00" in text and "20.00" in text
+    closed = demo_store.uow().till.shift(open_shift.id)
+    assert (closed.z_number, closed.counted_cash, closed.expected_cash) == (1, Decimal("180.00"), Decimal("180.00"))
