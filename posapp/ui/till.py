@@ -28,13 +28,12 @@ from posapp.domain.basket import Basket
 from posapp.domain.errors import PosError, ValidationError
 from posapp.domain.users import Permission
 from posapp.i18n import _, money
-from posapp.devices.receipt import render_text
 from posapp.services import auth, catalog, checkout
-from posapp.services import shifts as shift_service
 from posapp.services import printing as printing_service
 from posapp.services import till as till_service
 from posapp.ui.basket_view import BasketModel
-from posapp.ui.dialogs import AmountDialog, OverrideDialog, ParkedDialog, ReportDialog, SearchDialog
+from posapp.ui.dialogs import AmountDialog, OverrideDialog, ParkedDialog, SearchDialog
+from posapp.ui.till_cash import CashControl
 from posapp.ui.payment import PaymentDialog
 from posapp.ui.widgets import say
 
@@ -57,7 +56,7 @@ def parse_scan_text(text: str) -> tuple[Decimal | None, str]:
     return value, code.strip()
 
 
-class TillPage(QWidget):
+class TillPage(CashControl, QWidget):
     log_out = Signal()
     sale_completed = Signal(object)
 
@@ -454,55 +453,6 @@ class TillPage(QWidget):
             self.total.setText(change)  # the big figure the cashier reads out
         self.info(text)
         self.sale_completed.emit(done)
-
-    # --- cash control -----------------------------------------------------------------------
-    def paid_in(self) -> None:
-        self._cash_movement("paid_in", _("Paid in"))
-
-    def paid_out(self) -> None:
-        self._cash_movement("paid_out", _("Paid out"))
-
-    def _cash_movement(self, kind: str, title: str) -> None:
-        amount = self._ask(title, _("Amount"))
-        reason = self._ask(title, _("Reason")) if amount else None
-        if not reason:
-            return
-        store, user = self.store, self.user
-        self.with_permission(Permission.PAID_IN_OUT, lambda approval: shift_service.paid_in_out(
-            store.uow(), store.station, actor=user, kind=kind, amount=amount, reason=reason,
-            approval=approval), lambda moved: self.info(f"{title}: {money(moved.amount, self.currency)}"))
-
-    def _show_report(self, report, title: str) -> None:
-        cfg = self.store.config
-        doc = shift_service.layout_shift_report(report, columns=cfg.printer.columns, locale=cfg.store.locale,
-                                                timezone=cfg.store.timezone)
-        ReportDialog(title=title, lines=render_text(doc), parent=self).exec()
-        self.scan.setFocus()
-
-    def x_report(self) -> None:
-        store, user = self.store, self.user
-        self.with_permission(Permission.CLOSE_SHIFT, lambda approval: shift_service.x_report(
-            store.uow(), store.station, actor=user, approval=approval),
-            lambda report: self._show_report(report, _("X report")))
-
-    def close_shift(self) -> None:
-        if not self.basket.is_empty:
-            self.refuse(_("Finish, park or void the basket before closing the shift"))
-            return
-        # Blind close: the expected amount is shown only after the count is in.
-        counted = self._ask(_("Close the shift"), _("Cash counted in the drawer"))
-        if counted is None:
-            return
-        store, user = self.store, self.user
-        render = shift_service.make_report_renderer(store.config)
-        self.with_permission(Permission.CLOSE_SHIFT, lambda approval: shift_service.close_shift(
-            store.uow(), store.station, actor=user, counted=counted, approval=approval, render=render),
-            self._closed)
-
-    def _closed(self, report) -> None:
-        self.sale_completed.emit(None)  # print the Z report now
-        self._show_report(report, _("Z report"))
-        self.log_out.emit()
 
     def request_log_out(self) -> None:
         if not self.basket.is_empty:
