@@ -107,7 +107,7 @@ def parse_csv(text: str) -> ParsedFile:
             products.append(spec)
         if len(errors) >= MAX_ROW_ERRORS:
             break
-    _check_duplicates(products, errors, lambda i: f"line {i}")
+    _check_duplicates(products, errors)
     return ParsedFile(products, errors, [])
 
 
@@ -140,7 +140,7 @@ def _csv_row(row: dict, where: str, errors: list[RowError]) -> ProductSpec | Non
                        active=active)
 
 
-def _check_duplicates(products: list[ProductSpec], errors: list[RowError], where) -> None:
+def _check_duplicates(products: list[ProductSpec], errors: list[RowError]) -> None:
     seen_sku: dict[str, int] = {}
     seen_code: dict[str, str] = {}
     for index, spec in enumerate(products):
@@ -193,7 +193,7 @@ def parse_woo_json(text: str) -> ParsedFile:
             products.append(spec)
         if len(errors) >= MAX_ROW_ERRORS:
             break
-    _check_duplicates(products, errors, lambda i: f"product [{i}]")
+    _check_duplicates(products, errors)
     return ParsedFile(products, errors, skipped)
 
 
