@@ -42,6 +42,15 @@ class _Dialog(QDialog):
     def submit(self) -> None:
         self.accept()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        # The first field takes the keyboard at once: a cashier types, never reaches for the mouse.
+        super().showEvent(event)
+        self.activateWindow()
+        first = next((w for w in (getattr(self, n, None) for n in ("username", "value", "query", "list"))
+                      if w is not None), None)
+        if first is not None:
+            first.setFocus()
+
     def show_error(self, message: str) -> None:
         say(self.message, message, error=True)
 

@@ -78,6 +78,11 @@ class PaymentDialog(QDialog):
         layout.addWidget(cancel)
         self.refresh()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.activateWindow()
+        self.amount.setFocus()
+
     def refresh(self) -> None:
         t = self.tendering
         due = t.cash_due

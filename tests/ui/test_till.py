@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
 from posapp.demo import demo_products
 from test_login_and_lookup import log_in, make_window, when_dialog
@@ -98,10 +98,13 @@ def test_voiding_a_line_needs_a_supervisor_pin(qtbot, demo_store, open_shift):
     log_in(qtbot, window)
     scan(qtbot, window, PRODUCTS[0].barcodes[0])
     scan(qtbot, window, PRODUCTS[1].barcodes[0])
-    # A cashier's own PIN is not enough.
-    when_dialog(lambda d: (d.username.setText("cashier2"), d.pin.setText("2222"), d.submit()))
+    # A cashier's own PIN is not enough. The supervisor field has the keyboard as the dialog opens.
+    focused = []
+    when_dialog(lambda d: (focused.append(QApplication.focusWidget() is d.username),
+                           d.username.setText("cashier2"), d.pin.setText("2222"), d.submit()))
     qtbot.keyClick(window.till.scan, Qt.Key_F8)
     qtbot.waitUntil(lambda: "may not approve" in window.till.message.text(), timeout=5000)
+    assert focused == [True]
     assert len(rows(window)) == 2
     when_dialog(lambda d: (d.username.setText("supervisor"), d.pin.setText("7777"), d.submit()))
     qtbot.keyClick(window.till.scan, Qt.Key_F8)
