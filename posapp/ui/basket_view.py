@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 
 from posapp.i18n import _, money
 
@@ -12,6 +12,8 @@ RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 
 
 class BasketModel(QAbstractTableModel):
+    updated = Signal()  # after every set_lines, whatever it had to change
+
     def __init__(self, currency: str):
         super().__init__()
         self.currency = currency
@@ -19,11 +21,33 @@ class BasketModel(QAbstractTableModel):
         self.texts: list[tuple[str, ...]] = []
 
     def set_lines(self, lines) -> None:
-        # Format each row once here: Qt asks data() many times per cell while sizing and painting.
-        self.beginResetModel()
-        self.lines = list(lines)
-        self.texts = [self._row_texts(line) for line in self.lines]
-        self.endResetModel()
+        """Show lines, telling the view only what changed: a scan appends a row (and a promotion may
+        change a few others), so the view repaints those instead of laying out the whole basket."""
+        lines = list(lines)
+        old = self.texts
+        # Each row is formatted once, not per data() call; unchanged lines (the basket keeps the same
+        # objects) keep their texts, so a scan formats one row, not two hundred.
+        texts = [old[i] if i < len(old) and self.lines[i] is line else self._row_texts(line)
+                 for i, line in enumerate(lines)]
+        keep = len(old) <= len(texts) and all(
+            a.line_no == b.line_no for a, b in zip(self.lines, lines))
+        if not keep:
+            self.beginResetModel()
+            self.lines, self.texts = lines, texts
+            self.endResetModel()
+            self.updated.emit()
+            return
+        changed = [i for i, (a, b) in enumerate(zip(old, texts)) if a != b]
+        self.lines = lines
+        self.texts[: len(old)] = texts[: len(old)]
+        if changed:
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1),
+                                  [Qt.DisplayRole])
+        if len(texts) > len(old):
+            self.beginInsertRows(QModelIndex(), len(old), len(texts) - 1)
+            self.texts.extend(texts[len(old):])
+            self.endInsertRows()
+        self.updated.emit()
 
     def _row_texts(self, line) -> tuple[str, ...]:
         qty = f"{line.qty:.3f} {line.product.unit}" if line.product.weighed else f"{line.qty:f}"
@@ -35,7 +59,7 @@ class BasketModel(QAbstractTableModel):
                 money(line.total, self.currency))
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt API)
-        return 0 if parent.isValid() else len(self.lines)
+        return 0 if parent.isValid() else len(self.texts)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
         return len(COLUMNS)
