@@ -41,11 +41,26 @@ def with_drawer(render, sale) -> bytes:
     return drawer_pulse() + body if any(p.tender == "cash" for p in sale.payments) else body
 
 
-def drain(uow, station: Station, printer: ReceiptPrinter, *, limit: int = 20) -> PrinterState:
-    """Send waiting jobs in order; stop at the first failure and keep the rest for the next try."""
+def drain(uow, station: Station, printer: ReceiptPrinter, *, render=None, limit: int = 20) -> PrinterState:
+    """Send waiting jobs in order; stop at the first failure and keep the rest for the next try.
+
+    A sale's receipt job is laid out here, from the stored sale, by render (see make_renderer). A
+    receipt that cannot be laid out is set aside with its reason (the sale stays; reprint it) so it
+    does not hold up the receipts behind it."""
+    problem = ""
     for job in uow.till.pending_print_jobs(station.terminal_code, limit=limit):
+        payload = job.payload
+        if not payload and job.kind == "receipt":
+            try:
+                payload = _lay_out(uow, job.ref, render)
+            except Exception as exc:  # noqa: BLE001 (any layout failure is kept on the job, never raised)
+                problem = _("receipt {number} could not be laid out: {reason}").format(number=job.ref, reason=exc)
+                with uow:
+                    uow.till.print_abandoned(job.id, problem)
+                    uow.commit()
+                continue
         try:
-            printer.send(job.payload)
+            printer.send(payload)
         except (PrinterUnavailable, PrinterSetupError) as exc:
             with uow:
                 uow.till.print_failed(job.id, str(exc))
@@ -54,7 +69,17 @@ def drain(uow, station: Station, printer: ReceiptPrinter, *, limit: int = 20) ->
         with uow:
             uow.till.print_done(job.id)
             uow.commit()
-    return PrinterState(True, uow.till.pending_print_count(station.terminal_code), _("printer ready"))
+    pending = uow.till.pending_print_count(station.terminal_code)
+    return PrinterState(not problem, pending, problem or _("printer ready"))
+
+
+def _lay_out(uow, number: str, render) -> bytes:
+    if render is None:
+        raise ValueError("no receipt layout was given to the print queue")
+    sale = uow.sales.get(number=number)
+    if sale is None:
+        raise NotFound(_("No receipt {number}").format(number=number))
+    return with_drawer(render, sale)
 
 
 def reprint(uow, station: Station, *, actor: User, number: str, render,

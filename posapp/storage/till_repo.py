@@ -139,6 +139,11 @@ class TillRepository:
         PrintJobRow.update(attempts=PrintJobRow.attempts + 1, last_error=error[:500]).where(
             PrintJobRow.id == job_id).execute()
 
+    def print_abandoned(self, job_id: int, error: str) -> None:
+        """Take a job out of the queue for good (it can never print as it is), keeping why."""
+        PrintJobRow.update(status="failed", attempts=PrintJobRow.attempts + 1, last_error=error[:500]).where(
+            PrintJobRow.id == job_id).execute()
+
     def pending_print_count(self, terminal_code: str) -> int:
         return PrintJobRow.select().where(PrintJobRow.terminal_code == terminal_code,
                                           PrintJobRow.status == "pending").count()

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget
 
 from posapp import __version__
 from posapp.config import redact
-from posapp.i18n import _
+from posapp.i18n import _, moment
 from posapp.services import printing, shifts
 from posapp.services.status import sync_state
 from posapp.ui.dialogs import AmountDialog
@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
         self.setStyleSheet(STYLE)
         self.runner = OperationRunner(self)
         self.printer = printing.make_printer(store.config)
+        self.render = printing.make_renderer(store.config)
         self._printing = False
         self.pages = QStackedWidget()
         self.login = LoginPage(store=store, runner=self.runner)
@@ -140,10 +141,10 @@ class MainWindow(QMainWindow):
         if self._printing:
             return
         self._printing = True
-        store, printer = self.store, self.printer
+        store, printer, render = self.store, self.printer, self.render
 
         def work():
-            return printing.drain(store.uow(), store.station, printer), sync_state(store.uow())
+            return printing.drain(store.uow(), store.station, printer, render=render), sync_state(store.uow())
 
         self.runner.run(work, self._show_state, self._show_print_error)
 
@@ -157,7 +158,9 @@ class MainWindow(QMainWindow):
         self.printer_state.setProperty("error", not state.ok)
         self.printer_state.style().unpolish(self.printer_state)
         self.printer_state.style().polish(self.printer_state)
-        self.sync.setText(_("Sync: {count} to send").format(count=sync.pending))
+        last = (moment(sync.last_sync, self.store.config.store.timezone) if sync.last_sync
+                else _("never"))
+        self.sync.setText(_("Sync: {count} to send, last sync {time}").format(count=sync.pending, time=last))
 
     def _show_print_error(self, message: str) -> None:
         self._printing = False

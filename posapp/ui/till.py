@@ -435,11 +435,11 @@ class TillPage(CashControl, QWidget):
         if not dialog.exec():
             self.scan.setFocus()
             return
-        store, user, basket, tendering, render = self.store, self.user, self.basket, dialog.tendering, self.render
+        store, user, basket, tendering = self.store, self.user, self.basket, dialog.tendering
         self.info(_("Saving the sale…"))
         self.runner.run(lambda: checkout.complete_sale(
-            store.uow(), store.station, actor=user, basket=basket, tendering=tendering,
-            receipt=lambda sale: printing_service.with_drawer(render, sale)), self._completed, self.refuse)
+            store.uow(), store.station, actor=user, basket=basket, tendering=tendering, print_receipt=True),
+            self._completed, self.refuse)
 
     def _completed(self, done) -> None:
         self.basket = self._new_basket()

@@ -48,7 +48,7 @@ def test_a_cash_sale_is_written_whole(uow, station, till):
     basket = _basket(uow, station)
     tendering = _pay_cash(basket, Decimal("500"))
     done = checkout.complete_sale(uow, station, actor=till, basket=basket, tendering=tendering,
-                                  receipt=lambda sale: f"RECEIPT {sale.number}".encode())
+                                  print_receipt=True)
     sale = done.sale
     assert sale.number == "S001-T01-000001"
     assert [ln.qty for ln in sale.lines] == [Decimal(2), Decimal(1), Decimal(1)]
@@ -63,7 +63,8 @@ def test_a_cash_sale_is_written_whole(uow, station, till):
          "outbox_event": 1, "print_job": 1}
     moved = uow.db.obj.execute_sql("SELECT SUM(qty_milli) FROM stock_movement").fetchone()[0]
     assert moved == -4000
-    assert uow.till.pending_print_jobs("T01")[0].payload == b"RECEIPT S001-T01-000001"
+    job = uow.till.pending_print_jobs("T01")[0]
+    assert (job.kind, job.ref, job.payload) == ("receipt", "S001-T01-000001", b"")  # laid out when printed
     assert uow.audit.recent(limit=1)[0].action == "sale_completed"
 
 
@@ -125,16 +126,19 @@ def test_refused_sales_write_nothing(uow, station, till):
     assert uow.sales.sequence_value("receipt:S001-T01") == 0
 
 
-def test_a_failure_inside_the_transaction_leaves_no_trace(uow, station, till):
+def test_a_failure_inside_the_transaction_leaves_no_trace(uow, station, till, monkeypatch):
     basket = _basket(uow, station)
 
-    def broken_receipt(sale):
-        raise RuntimeError("renderer crashed")
+    def audit_fails(*args, **kwargs):  # the last write before the print job
+        raise RuntimeError("disk full")
 
+    monkeypatch.setattr(checkout, "audit", audit_fails)
     with pytest.raises(RuntimeError):
         checkout.complete_sale(uow, station, actor=till, basket=basket, tendering=_pay_cash(basket),
-                               receipt=broken_receipt)
-    assert [_count(uow, t) for t in ("sale", "sale_line", "journal_entry", "outbox_event")] == [0, 0, 0, 0]
+                               print_receipt=True)
+    monkeypatch.undo()
+    assert [_count(uow, t) for t in ("sale", "sale_line", "journal_entry", "outbox_event", "print_job")] == \
+        [0, 0, 0, 0, 0]
     # The number was not consumed either: the next sale is still 000001.
     assert checkout.complete_sale(uow, station, actor=till, basket=basket,
                                   tendering=_pay_cash(basket)).sale.number == "S001-T01-000001"

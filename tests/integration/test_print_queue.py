@@ -84,21 +84,21 @@ def selling(uow, station):
         tendering = Tendering(total=basket.totals().total, cash_increment=Decimal("0.10"))
         tendering.add("cash", Decimal("200"))
         return checkout.complete_sale(uow, station, actor=cashier, basket=basket, tendering=tendering,
-                                      receipt=lambda sale: printing.with_drawer(render, sale)).sale
+                                      print_receipt=True).sale
 
-    return sell, printing.make_printer(config), port
+    return sell, printing.make_printer(config), port, render
 
 
 def test_sales_survive_a_printer_that_is_off_and_print_when_it_is_back(uow, station, selling):
-    sell, printer, port = selling
+    sell, printer, port, render = selling
     first, second = sell(), sell()
-    state = printing.drain(uow, station, printer)
+    state = printing.drain(uow, station, printer, render=render)
     assert (state.ok, state.pending) == (False, 2)
     assert "127.0.0.1" in state.detail
     assert uow.sales.get(number=first.number) == first  # committed whatever the printer does
     server = PrinterServer(port)
     try:
-        state = printing.drain(uow, station, printer)
+        state = printing.drain(uow, station, printer, render=render)
         assert (state.ok, state.pending) == (True, 0)
         _wait_for(lambda: len(server.jobs) == 2)
         texts = [job.decode("gb18030", errors="replace") for job in server.jobs]
@@ -109,11 +109,11 @@ def test_sales_survive_a_printer_that_is_off_and_print_when_it_is_back(uow, stat
 
 
 def test_a_printer_dropping_mid_job_keeps_the_job_for_a_retry(uow, station, selling):
-    sell, printer, port = selling
+    sell, printer, port, render = selling
     sale = sell()
     flaky = PrinterServer(port, hang_up_after=16)
     try:
-        state = printing.drain(uow, station, printer)
+        state = printing.drain(uow, station, printer, render=render)
     finally:
         flaky.close()
     assert (state.ok, state.pending) == (False, 1)
@@ -121,7 +121,7 @@ def test_a_printer_dropping_mid_job_keeps_the_job_for_a_retry(uow, station, sell
     assert (job.ref, job.attempts) == (sale.number, 1) and job.last_error
     server = PrinterServer(port)
     try:
-        assert printing.drain(uow, station, printer).pending == 0
+        assert printing.drain(uow, station, printer, render=render).pending == 0
         _wait_for(lambda: len(server.jobs) == 1)
         assert sale.number in server.jobs[0].decode("gb18030", errors="replace")
     finally:
@@ -132,9 +132,8 @@ def test_reprint_needs_permission_and_is_marked(uow, station, selling):
     from posapp.domain.errors import PermissionDenied
     from posapp.services.auth import approve
 
-    sell, printer, port = selling
+    sell, printer, port, render = selling
     sale = sell()
-    render = printing.make_renderer(_Config(port))
     cashier = uow.users.by_username("c1")
     with pytest.raises(PermissionDenied):
         printing.reprint(uow, station, actor=cashier, number=sale.number, render=render)
@@ -155,3 +154,25 @@ def _wait_for(condition, timeout=5.0):
     while not condition():
         assert time.monotonic() < end, "timed out"
         time.sleep(0.02)
+
+
+def test_a_receipt_that_cannot_be_laid_out_is_set_aside_and_the_next_one_prints(uow, station, selling):
+    sell, printer, port, render = selling
+    first, second = sell(), sell()
+
+    def layout(sale, **kwargs):
+        if sale.number == first.number:
+            raise ValueError("no glyph for this name")
+        return render(sale, **kwargs)
+
+    server = PrinterServer(port)
+    try:
+        state = printing.drain(uow, station, printer, render=layout)
+        assert not state.ok and first.number in state.detail and "no glyph" in state.detail
+        assert state.pending == 0
+        _wait_for(lambda: len(server.jobs) == 1)
+        assert second.number in server.jobs[0].decode("gb18030", errors="replace")
+        assert printing.drain(uow, station, printer, render=layout).ok  # nothing left waiting
+    finally:
+        server.close()
+    assert uow.sales.get(number=first.number) == first  # the sale stands; it can be reprinted
