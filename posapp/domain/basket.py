@@ -6,15 +6,19 @@ Rules:
   the line amount. A percent discount follows later changes of quantity or price.
 - Subtotal = sum of the active lines' totals. The basket discount is an amount, or a percent of the
   subtotal rounded half-up; it never exceeds the subtotal.
-- The basket discount is allocated to lines in proportion to their totals by largest remainder, so
-  the shares add up exactly to the discount and no share exceeds its line's total. Tied remainders
-  go to the higher tax rate, then the larger line, so the order of scanning never changes the tax.
+- The basket discount is allocated to lines in proportion to what is left of them after promotions
+  (pricing.allocate: shares rounded down, the odd minor units to the largest line), so the shares
+  add up exactly to the discount and no share exceeds its line. Lines are taken by tax rate
+  (highest first), then amount, so the order of scanning never changes the tax.
 - Tax is computed once per tax rate, on the rate group's total after allocation.
   Prices include tax: tax = round_half_up(gross * rate / (100 + rate)), net = gross - tax,
   total = subtotal - basket discount.
   Prices exclude tax: tax = round_half_up(net * rate / 100), gross = net + tax,
   total = subtotal - basket discount + sum of tax.
   Tax lines are sorted by rate, highest first; groups whose amount is 0 are left out.
+- Promotions (posapp/domain/pricing.py) price the lines first: a line's total is after its line
+  promotions, the subtotal is the sum of those, spend thresholds and coupons come off the subtotal,
+  gifts are extra lines at no charge, and the cashier's basket discount comes off what is left.
 - Scanning a non-weighed product again adds to its line when that line has no price override, no
   line discount and did not come from a price label. Weighed goods and labels always make a new line.
 - A scale label's weight is in kg; for goods priced per 斤, g or lb it is converted to that unit.
@@ -24,14 +28,18 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from posapp.domain.barcode import EmbeddedValue
 from posapp.domain.catalog import Product
 from posapp.domain.errors import ValidationError
 from posapp.domain.money import MAX_PRICE, MAX_QTY, QTY_PLACES, from_minor, round_money
-from posapp.domain.sale import SaleLine, TaxLine
+from posapp.domain.pricing import Context, Item, Pricing, PromotionSet, Saving, allocate, price
+from posapp.domain.promotions import normal_coupon
+from posapp.domain.sale import LinePromotion, SaleLine, TaxLine
 from posapp.i18n import _
 
 ZERO = Decimal(0)
@@ -68,8 +76,11 @@ class Totals:
     basket_discount: Decimal
     total: Decimal
     taxes: tuple[TaxLine, ...]
-    savings: Decimal  # against list prices, line discounts and the basket discount
-    item_count: int  # pieces of non-weighed goods plus one per weighed line
+    savings: Decimal  # against list prices, line discounts, promotions, gifts and the basket discount
+    item_count: int  # pieces of non-weighed goods plus one per weighed line (gifts included)
+    promo_discount: Decimal = ZERO  # spend thresholds and coupons
+    promotions: tuple[Saving, ...] = ()  # every promotion used, with what it gives
+    gifts: tuple = ()  # pricing.Gift: products added at no charge
 
 
 def _number(value: object, *, what: str) -> Decimal:
@@ -157,26 +168,6 @@ def _label_weight(kg: Decimal, product: Product) -> Decimal:
     return (kg * factor).quantize(QTY_STEP, rounding=ROUND_HALF_UP)
 
 
-def allocate(amount: Decimal, weights: list[Decimal], *, places: int = 2) -> list[Decimal]:
-    """Split amount over weights in proportion; largest remainders get the odd minor units.
-
-    Ties go to the larger weight, then the earlier position. Needs 0 <= amount <= sum(weights).
-    """
-    scale = 10**places
-    units, parts = int(amount * scale), [int(w * scale) for w in weights]
-    whole = sum(parts)
-    if units < 0 or min(parts, default=0) < 0 or units > whole:
-        raise ValueError("allocate needs 0 <= amount <= sum of non-negative weights")
-    if not units:
-        return [from_minor(0, places) for _w in parts]
-    shares = [units * p // whole for p in parts]
-    left = units - sum(shares)
-    order = sorted(range(len(parts)), key=lambda i: (-(units * parts[i] % whole), -parts[i], i))
-    for i in order[:left]:
-        shares[i] += 1
-    return [from_minor(s, places) for s in shares]
-
-
 def tax_lines(groups: dict[Decimal, Decimal], *, prices_include_tax: bool,
               places: int = 2) -> tuple[TaxLine, ...]:
     """One TaxLine per rate from each rate group's amount, highest rate first, empty groups left out."""
@@ -196,15 +187,67 @@ def tax_lines(groups: dict[Decimal, Decimal], *, prices_include_tax: bool,
 class Basket:
     """The lines being rung up at the till, with their discounts; pure, no I/O."""
 
-    def __init__(self, *, currency_places: int = 2, prices_include_tax: bool = True) -> None:
+    def __init__(self, *, currency_places: int = 2, prices_include_tax: bool = True,
+                 offers: PromotionSet | None = None,
+                 clock: Callable[[], tuple[datetime, datetime]] | None = None) -> None:
+        """offers: the promotions to price with; clock: () -> (naive UTC now, store-local now)."""
         self.places = currency_places
         self.prices_include_tax = prices_include_tax
+        self.offers = offers
+        self.clock = clock
+        self.member_tier: str | None = None
+        self.member_code: str | None = None
         self.clear()
 
     def clear(self) -> None:
         """Empty the basket for the next customer; numbering starts again at line 1."""
         self._all: list[BasketLine] = []  # every line, voided ones too, at index line_no - 1
         self._discount, self._discount_pct = ZERO, None  # basket discount: fixed amount or percent
+        self.coupons: tuple[str, ...] = ()
+        self._priced: tuple[tuple, Pricing | None] | None = None
+
+    # --- promotions ---------------------------------------------------------------------------
+    def set_offers(self, offers: PromotionSet | None, clock=None) -> None:
+        self.offers, self.clock = offers, clock or self.clock
+
+    def set_member_tier(self, tier: str | None) -> None:
+        """The customer's membership (None: not a member), for member-only promotions."""
+        self.member_tier = tier
+
+    def set_member(self, code: str | None, tier: str | None) -> None:
+        """The member buying (None: nobody), whose tier member promotions look at."""
+        self.member_code = code
+        self.member_tier = None if code is None else (tier or "")
+
+    def add_coupon(self, code: str) -> None:
+        code = normal_coupon(code)
+        if code and code not in self.coupons:
+            self.coupons = (*self.coupons, code)
+
+    def remove_coupon(self, code: str) -> None:
+        self.coupons = tuple(c for c in self.coupons if c != normal_coupon(code))
+
+    def context(self) -> Context:
+        at_utc, local = self.clock() if self.clock else (datetime(2000, 1, 1), datetime(2000, 1, 1))
+        return Context(at_utc=at_utc, local=local, member_tier=self.member_tier, coupons=frozenset(self.coupons))
+
+    def pricing(self, lines: tuple[BasketLine, ...] | None = None) -> Pricing | None:
+        """The promotions on the active lines now (None when there are no promotions to apply)."""
+        if not self.offers or not len(self.offers):
+            return None
+        lines = self.lines if lines is None else lines
+        ctx = self.context()
+        key = (tuple(map(id, lines)), lines, ctx.at_utc.replace(second=0, microsecond=0), ctx.member_tier,
+               ctx.coupons, id(self.offers))
+        if self._priced is not None and self._priced[0] == key:
+            return self._priced[1]
+        items = [Item(key=x.line_no, sku=x.product.sku, category=x.product.category, unit_price=x.unit_price,
+                      qty=x.qty, amount=x.total, pieces=not x.product.weighed,
+                      promotable=not (x.price_overridden or x.discount or x.discount_pct)
+                      and x.unit_price == x.product.price) for x in lines]
+        result = price(items, self.offers, ctx)
+        self._priced = (key, result)
+        return result
 
     @property
     def lines(self) -> tuple[BasketLine, ...]:
@@ -269,7 +312,9 @@ class Basket:
         """Price and store a new or changed line, unless a fixed basket discount would pass the subtotal."""
         line = line if line.voided else _priced(line, places=self.places)
         lines = self._all[: line.line_no - 1] + [line] + self._all[line.line_no:]
-        subtotal = sum((x.total for x in lines if not x.voided), ZERO)
+        subtotal = ZERO
+        if self._discount:
+            subtotal = self._after_promotions(tuple(x for x in lines if not x.voided))
         if self._discount > subtotal:
             raise ValidationError(_("the basket discount {discount} would be more than the subtotal "
                                     "{subtotal}: remove the basket discount first")
@@ -298,9 +343,10 @@ class Basket:
         return self._put(replace(line, discount=fixed, discount_pct=pct))
 
     def set_basket_discount(self, *, amount: Decimal | None = None, percent: Decimal | None = None) -> None:
-        """Discount the whole basket by an amount or a percent of the subtotal (0 removes it)."""
+        """Discount the whole basket by an amount or a percent of what it comes to after promotions
+        (0 removes it)."""
         fixed, pct = _discount_spec(amount, percent, places=self.places)
-        subtotal = self._subtotal()
+        subtotal = self._after_promotions(self.lines)
         if fixed > subtotal:
             raise ValidationError(_("the discount {discount} is more than the subtotal {subtotal}")
                                   .format(discount=fixed, subtotal=subtotal))
@@ -311,13 +357,17 @@ class Basket:
         """The basket discount as set: (fixed amount, percent or None)."""
         return self._discount, self._discount_pct
 
-    def _subtotal(self) -> Decimal:
-        return round_money(sum((line.total for line in self.lines), ZERO), self.places)
+    def _after_promotions(self, lines: tuple[BasketLine, ...]) -> Decimal:
+        """What lines come to after every promotion: the base of the cashier's basket discount."""
+        pricing = self.pricing(lines)
+        if pricing is None:
+            return round_money(sum((x.total for x in lines), ZERO), self.places)
+        return sum((pricing.lines[x.line_no].net for x in lines), ZERO)
 
-    def _basket_discount(self, subtotal: Decimal) -> Decimal:
+    def _basket_discount(self, base: Decimal) -> Decimal:
         if self._discount_pct is None:
             return round_money(self._discount, self.places)
-        return round_money(subtotal * self._discount_pct / HUNDRED, self.places)
+        return round_money(base * self._discount_pct / HUNDRED, self.places)
 
     def discount_percent(self, line_no: int) -> Decimal:
         """The line discount as a percent of the line's amount (to 0.01), to check a cashier's limit."""
@@ -325,42 +375,83 @@ class Basket:
         return _percent_of(line.discount, line.amount)
 
     def basket_discount_percent(self) -> Decimal:
-        """The basket discount as a percent of the subtotal (to 0.01)."""
-        subtotal = self._subtotal()
-        return _percent_of(self._basket_discount(subtotal), subtotal)
+        """The basket discount as a percent of what the basket comes to after promotions (to 0.01)."""
+        base = self._after_promotions(self.lines)
+        return _percent_of(self._basket_discount(base), base)
 
-    def allocations(self) -> dict[int, Decimal]:
-        """Each active line's share of the basket discount, by line number."""
-        # Sorted by rate, then total, so tie-breaks (and so the tax) do not depend on scan order.
-        lines = sorted(self.lines, key=lambda x: (-x.product.tax_rate, -x.total, x.line_no))
-        discount = self._basket_discount(self._subtotal())
-        shares = allocate(discount, [x.total for x in lines], places=self.places)
-        return {line.line_no: share for line, share in zip(lines, shares)}
+    def _nets(self, lines, pricing: Pricing | None) -> dict[int, Decimal]:
+        if pricing is None:
+            return {x.line_no: x.total for x in lines}
+        return {x.line_no: pricing.lines[x.line_no].net for x in lines}
+
+    def allocations(self, lines=None, pricing: Pricing | None = None, nets=None) -> dict[int, Decimal]:
+        """Each active line's share of the cashier's basket discount, by line number."""
+        lines = self.lines if lines is None else lines
+        if nets is None:
+            pricing = self.pricing(lines) if pricing is None else pricing
+            nets = self._nets(lines, pricing)
+        # Sorted by rate, then amount, so tie-breaks (and so the tax) do not depend on scan order.
+        ordered = sorted(lines, key=lambda x: (-x.product.tax_rate, -nets[x.line_no], x.line_no))
+        discount = self._basket_discount(sum(nets.values(), ZERO))
+        shares = allocate(discount, [nets[x.line_no] for x in ordered], places=self.places)
+        return {line.line_no: share for line, share in zip(ordered, shares)}
 
     def totals(self) -> Totals:
         lines = self.lines  # built once: this runs on every scan of a long basket
-        subtotal = round_money(sum((line.total for line in lines), ZERO), self.places)
-        discount = self._basket_discount(subtotal)
-        shares = self.allocations() if discount else {}
+        pricing = self.pricing(lines)
+        nets = self._nets(lines, pricing)
+        if pricing is None:
+            subtotal, promo, promoted, gifts = round_money(sum(nets.values(), ZERO), self.places), ZERO, ZERO, ()
+        else:
+            subtotal = sum((pricing.lines[x.line_no].total for x in lines), ZERO)
+            promo, gifts = pricing.basket_discount, pricing.gifts
+            promoted = pricing.line_discount + pricing.gift_value
+        after = subtotal - promo
+        discount = self._basket_discount(after)
+        shares = self.allocations(lines, pricing, nets) if discount else {}
         groups: dict[Decimal, Decimal] = {}
         for line in lines:
             rate = line.product.tax_rate
-            groups[rate] = groups.get(rate, ZERO) + line.total - shares.get(line.line_no, ZERO)
+            groups[rate] = groups.get(rate, ZERO) + nets[line.line_no] - shares.get(line.line_no, ZERO)
         taxes = tax_lines(groups, prices_include_tax=self.prices_include_tax, places=self.places)
         added_tax = ZERO if self.prices_include_tax else sum((t.tax for t in taxes), ZERO)
-        # Savings as SaleLine.savings and Sale.savings count them: list price, line and basket discounts.
+        # Savings as SaleLine.savings and Sale.savings count them: list price, line discounts,
+        # promotions and gifts, and the cashier's basket discount.
         savings = sum((round_money((x.list_price - x.unit_price) * x.qty, self.places) + x.discount
-                       for x in lines), discount)
-        return Totals(subtotal=subtotal, basket_discount=discount, total=subtotal - discount + added_tax,
-                      taxes=taxes, savings=savings,
-                      item_count=sum(1 if x.product.weighed else int(x.qty) for x in lines))
+                       for x in lines), discount + promo + promoted)
+        count = sum(1 if x.product.weighed else int(x.qty) for x in lines) + sum(g.qty for g in gifts)
+        return Totals(subtotal=subtotal, basket_discount=discount, total=after - discount + added_tax,
+                      taxes=taxes, savings=savings, item_count=count, promo_discount=promo,
+                      promotions=pricing.applied if pricing else (), gifts=gifts)
 
     def to_sale_lines(self) -> tuple[SaleLine, ...]:
-        """The active lines as the sale records them (voided ones are in .voided; numbers kept)."""
-        return tuple(
-            SaleLine(line_no=x.line_no, product_id=x.product.id, sku=x.product.sku, name=x.product.name,
-                     unit=x.product.unit, qty=x.qty, unit_price=x.unit_price, list_price=x.list_price,
-                     discount=x.discount, total=x.total, tax_class=x.product.tax_class,
-                     tax_rate=x.product.tax_rate, weighed=x.product.weighed, barcode=x.barcode)
-            for x in self.lines
-        )
+        """The active lines as the sale records them, then any gifts (voided lines are in .voided;
+        numbers kept). Each knows its promotions and what the customer paid for it."""
+        lines = self.lines
+        pricing = self.pricing(lines)
+        shares = self.allocations(lines, pricing)
+        found = []
+        for x in lines:
+            priced = pricing.lines[x.line_no] if pricing else None
+            promos = tuple(_line_promotion(s) for s in priced.savings) if priced else ()
+            total = priced.total if priced else x.total
+            net = priced.net if priced else x.total
+            found.append(SaleLine(
+                line_no=x.line_no, product_id=x.product.id, sku=x.product.sku, name=x.product.name,
+                unit=x.product.unit, qty=x.qty, unit_price=x.unit_price, list_price=x.list_price,
+                discount=x.discount, total=total, tax_class=x.product.tax_class, tax_rate=x.product.tax_rate,
+                weighed=x.product.weighed, barcode=x.barcode, promotions=promos,
+                paid=net - shares.get(x.line_no, ZERO)))
+        for n, gift in enumerate(pricing.gifts if pricing else (), start=len(self._all) + 1):
+            product = self.offers.gift_products[gift.sku]
+            value = round_money(gift.unit_price * gift.qty, self.places)
+            found.append(SaleLine(
+                line_no=n, product_id=product.id, sku=product.sku, name=product.name, unit=product.unit,
+                qty=Decimal(gift.qty), unit_price=gift.unit_price, list_price=gift.unit_price, discount=ZERO,
+                total=ZERO, tax_class=product.tax_class, tax_rate=product.tax_rate, weighed=False,
+                promotions=(_line_promotion(replace(gift.saving, amount=value)),), paid=ZERO))
+        return tuple(found)
+
+
+def _line_promotion(s: Saving) -> LinePromotion:
+    return LinePromotion(promotion_id=s.promotion_id, code=s.code, name=s.name, kind=s.kind.value, amount=s.amount)

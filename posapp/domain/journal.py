@@ -19,8 +19,15 @@ def _n(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _line(ln) -> list:
+    fields = [ln.line_no, ln.sku, _n(ln.qty), _n(ln.unit_price), _n(ln.discount), _n(ln.total), _n(ln.tax_rate)]
+    if ln.promotions:  # sales without promotions hash exactly as they did before promotions existed
+        fields.append([[p.code, p.kind, _n(p.amount)] for p in ln.promotions])
+    return fields
+
+
 def canonical_content(sale: Sale) -> str:
-    """Stable text of what matters in a sale: number, time, lines, amounts, tenders, cashier."""
+    """Stable text of what matters in a sale: number, time, lines, promotions, amounts, tenders, cashier."""
     data = {
         "number": sale.number,
         "time": sale.created_at.isoformat(timespec="microseconds"),
@@ -28,8 +35,7 @@ def canonical_content(sale: Sale) -> str:
         "terminal": sale.terminal_code,
         "cashier": sale.cashier_id,
         "currency": sale.currency,
-        "lines": [[ln.line_no, ln.sku, _n(ln.qty), _n(ln.unit_price), _n(ln.discount), _n(ln.total),
-                   _n(ln.tax_rate)] for ln in sale.lines],
+        "lines": [_line(ln) for ln in sale.lines],
         "subtotal": _n(sale.subtotal),
         "basket_discount": _n(sale.basket_discount),
         "total": _n(sale.total),
@@ -37,6 +43,10 @@ def canonical_content(sale: Sale) -> str:
         "payments": [[p.tender, _n(p.amount), _n(p.tendered), p.reference] for p in sale.payments],
         "change": _n(sale.change),
     }
+    if sale.promo_discount:
+        data["promo_discount"] = _n(sale.promo_discount)
+    if sale.coupons:
+        data["coupons"] = list(sale.coupons)
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 

@@ -13,6 +13,23 @@ TENDERS = ("cash", "card", "mobile", "voucher", "points")
 
 
 @dataclass(frozen=True)
+class LinePromotion:
+    """A promotion's part in one line: a line promotion, a basket promotion's share, or a gift."""
+
+    promotion_id: int
+    code: str
+    name: str
+    kind: str  # a posapp.domain.promotions.Kind value
+    amount: Decimal  # > 0
+
+    @property
+    def level(self) -> str:
+        if self.kind in ("special_price", "percent_off", "buy_x_get_y"):
+            return "line"
+        return "gift" if self.kind == "gift" else "basket"
+
+
+@dataclass(frozen=True)
 class SaleLine:
     line_no: int
     product_id: int
@@ -23,18 +40,25 @@ class SaleLine:
     unit_price: Decimal  # charged per unit, after any price override
     list_price: Decimal  # the catalog's price per unit
     discount: Decimal  # line discount in money, >= 0
-    total: Decimal  # round_half_up(unit_price * qty) - discount
+    total: Decimal  # round_half_up(unit_price * qty) - discount - line promotions (a gift's is 0)
     tax_class: str
     tax_rate: Decimal  # percent
     weighed: bool = False
     barcode: str = ""
+    promotions: tuple[LinePromotion, ...] = ()
+    paid: Decimal | None = None  # what the customer paid for it after every discount (None: older sales)
+
+    @property
+    def promotion_saving(self) -> Decimal:
+        """Line promotions and gifts on this line (basket promotions' shares are in the sale's)."""
+        return sum((p.amount for p in self.promotions if p.level != "basket"), Decimal(0))
 
     @property
     def savings(self) -> Decimal:
         """What the customer saved on this line against the list price."""
         from posapp.domain.money import round_money
 
-        return round_money((self.list_price - self.unit_price) * self.qty) + self.discount
+        return round_money((self.list_price - self.unit_price) * self.qty) + self.discount + self.promotion_saving
 
 
 @dataclass(frozen=True)
@@ -65,12 +89,14 @@ class Sale:
     currency: str
     lines: tuple[SaleLine, ...]
     subtotal: Decimal  # sum of line totals
-    basket_discount: Decimal  # >= 0
-    total: Decimal  # subtotal - basket_discount (plus tax when prices exclude tax)
+    basket_discount: Decimal  # >= 0: the cashier's
+    total: Decimal  # subtotal - promo_discount - basket_discount (plus tax when prices exclude tax)
     rounding: Decimal  # cash rounding: the customer pays total + rounding
     taxes: tuple[TaxLine, ...]
     payments: tuple[Payment, ...]
     change: Decimal
+    promo_discount: Decimal = Decimal(0)  # spend thresholds and coupons
+    coupons: tuple[str, ...] = ()  # coupon codes used
 
     @property
     def due(self) -> Decimal:
@@ -78,4 +104,14 @@ class Sale:
 
     @property
     def savings(self) -> Decimal:
-        return sum((line.savings for line in self.lines), Decimal(0)) + self.basket_discount
+        return sum((line.savings for line in self.lines), Decimal(0)) + self.promo_discount + self.basket_discount
+
+    def promotion_totals(self) -> list[LinePromotion]:
+        """One entry per promotion used, with what it gave over the whole sale, in first-use order."""
+        found: dict[int, LinePromotion] = {}
+        for line in self.lines:
+            for p in line.promotions:
+                had = found.get(p.promotion_id)
+                found[p.promotion_id] = p if had is None else LinePromotion(
+                    p.promotion_id, p.code, p.name, p.kind, had.amount + p.amount)
+        return list(found.values())

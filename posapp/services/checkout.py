@@ -6,7 +6,7 @@ it prints, so the write lock is not held while text is laid out, and a layout bu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from posapp.domain.clock import utcnow
@@ -16,6 +16,7 @@ from posapp.domain.sale import Sale
 from posapp.domain.users import Permission, User
 from posapp.i18n import _
 from posapp.services.auth import audit, current, require
+from posapp.services import promotions
 from posapp.services.journal import journal_entry_for, receipt_number, receipt_sequence
 from posapp.services.shifts import current_shift
 from posapp.services.station import Station
@@ -36,6 +37,9 @@ def complete_sale(uow, station: Station, *, actor: User, basket, tendering,
     if not tendering.is_paid:
         raise ValidationError(_("Not fully paid yet: {amount} still owed").format(amount=tendering.remaining))
     totals = basket.totals()
+    if totals.total != tendering.total:
+        raise ValidationError(_("The prices changed while paying (a promotion started or ended): "
+                                "the total is now {total}; take the payment again").format(total=totals.total))
     with uow:
         require(uow, actor, Permission.SELL)
         cashier = current(uow, actor)
@@ -49,8 +53,13 @@ def complete_sale(uow, station: Station, *, actor: User, basket, tendering,
                     currency=station.currency, lines=tuple(lines), subtotal=totals.subtotal,
                     basket_discount=totals.basket_discount, total=totals.total,
                     rounding=tendering.rounding, taxes=tuple(totals.taxes),
-                    payments=tuple(tendering.payments), change=tendering.change)
+                    payments=tuple(tendering.payments), change=tendering.change,
+                    promo_discount=totals.promo_discount)
         sale_id = uow.sales.add(sale)
+        coupons = promotions.consume_coupons(uow, sale_id=sale_id, lines=sale.lines,
+                                             member_code=basket.member_code, at=sale.created_at)
+        if coupons:
+            sale = replace(sale, coupons=coupons)
         prev = uow.sales.last_journal_hash(station.terminal_code) or GENESIS
         content, content_hash, entry_hash = journal_entry_for(sale, prev_hash=prev)
         uow.sales.add_journal(sale_id=sale_id, terminal_code=station.terminal_code, prev_hash=prev,

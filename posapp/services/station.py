@@ -14,6 +14,8 @@ class Station:
     terminal_code: str
     currency: str = "CNY"
     embedded_rules: tuple[EmbeddedRule, ...] = DEFAULT_EMBEDDED_RULES
+    timezone: str = "Asia/Shanghai"  # the store's: promotions' days and hours are in it
+    prices_include_tax: bool = True
 
     @property
     def places(self) -> int:
@@ -22,4 +24,5 @@ class Station:
     @classmethod
     def from_config(cls, config) -> "Station":
         return cls(store_code=config.store.code, terminal_code=config.terminal_code,
-                   currency=config.store.currency, embedded_rules=config.embedded_barcodes)
+                   currency=config.store.currency, embedded_rules=config.embedded_barcodes,
+                   timezone=config.store.timezone, prices_include_tax=config.store.prices_include_tax)

@@ -148,6 +148,7 @@ class SaleRow(BaseRow):
     total_minor = BigIntegerField()
     rounding_minor = BigIntegerField()
     change_minor = BigIntegerField()
+    promo_discount_minor = BigIntegerField(default=0)
 
     class Meta:
         table_name = "sale"
@@ -206,3 +207,50 @@ class CashMovementRow(BaseRow):
 
     class Meta:
         table_name = "cash_movement"
+
+
+class MemberRow(BaseRow):
+    id = AutoField()
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=80, default="")
+    phone = CharField(max_length=32, default="", index=True)
+    tier = CharField(max_length=32, default="")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "member"
+
+
+class PromotionRow(BaseRow):
+    id = AutoField()
+    code = CharField(max_length=40, unique=True)
+    name = CharField(max_length=80)
+    name_en = CharField(max_length=80, default="")
+    kind = CharField(max_length=16)
+    starts_at = DateTimeField(null=True)
+    ends_at = DateTimeField(null=True)
+    active = BooleanField(default=True)
+    priority = IntegerField(default=0)
+    stackable = BooleanField(default=False)
+    group_name = CharField(max_length=40, default="")
+    coupon_code = CharField(max_length=32, null=True, unique=True)
+    source = CharField(max_length=16, default="manual")
+    definition = TextField()
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "promotion"
+
+
+class CouponUseRow(BaseRow):
+    id = AutoField()
+    promotion = ForeignKeyField(PromotionRow, on_delete="RESTRICT")
+    code = CharField(max_length=32)
+    sale = ForeignKeyField(SaleRow, on_delete="CASCADE")
+    member_code = CharField(max_length=32, null=True, index=True)
+    used_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "coupon_use"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from posapp.domain.money import from_minor, qty_from_milli, qty_to_milli, rate_from_bp, rate_to_bp, to_minor
-from posapp.domain.sale import Payment, Sale, SaleLine, TaxLine
+from posapp.domain.sale import LinePromotion, Payment, Sale, SaleLine, TaxLine
 from posapp.storage.db import database, is_sqlite
 
 
@@ -51,20 +51,23 @@ class SalesRepository:
         at = _stamp(db, sale.created_at)
         row = db.execute_sql(
             "INSERT INTO sale (number, store_code, terminal_code, shift_id, cashier_id, created_at, "
-            "currency, subtotal_minor, basket_discount_minor, total_minor, rounding_minor, change_minor) "
-            f"VALUES ({', '.join([p] * 12)}) RETURNING id",
+            "currency, subtotal_minor, basket_discount_minor, total_minor, rounding_minor, change_minor, "
+            f"promo_discount_minor) VALUES ({', '.join([p] * 13)}) RETURNING id",
             (sale.number, sale.store_code, sale.terminal_code, sale.shift_id, sale.cashier_id, at,
              sale.currency, self._m(sale.subtotal), self._m(sale.basket_discount), self._m(sale.total),
-             self._m(sale.rounding), self._m(sale.change))).fetchone()
+             self._m(sale.rounding), self._m(sale.change), self._m(sale.promo_discount))).fetchone()
         sale_id = int(row[0])
         cursor = db.cursor()
         cursor.executemany(
             "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, unit, qty_milli, "
             "unit_price_minor, list_price_minor, discount_minor, total_minor, tax_class, tax_rate_bp, "
-            f"weighed, barcode) VALUES ({', '.join([p] * 15)})",
+            f"weighed, barcode, paid_minor) VALUES ({', '.join([p] * 16)})",
             [(sale_id, ln.line_no, ln.product_id, ln.sku, ln.name, ln.unit, qty_to_milli(ln.qty),
               self._m(ln.unit_price), self._m(ln.list_price), self._m(ln.discount), self._m(ln.total),
-              ln.tax_class, rate_to_bp(ln.tax_rate), ln.weighed, ln.barcode) for ln in sale.lines])
+              ln.tax_class, rate_to_bp(ln.tax_rate), ln.weighed, ln.barcode,
+              None if ln.paid is None else self._m(ln.paid)) for ln in sale.lines])
+        if any(ln.promotions for ln in sale.lines):
+            self._add_line_promotions(sale_id, sale)
         if sale.taxes:
             cursor.executemany(
                 f"INSERT INTO sale_tax (sale_id, rate_bp, gross_minor, tax_minor, net_minor) "
@@ -83,6 +86,28 @@ class SalesRepository:
              for ln in sale.lines])
         return sale_id
 
+    def _add_line_promotions(self, sale_id: int, sale: Sale) -> None:
+        db = database.obj
+        p = db.param
+        ids = dict(db.execute_sql(f"SELECT line_no, id FROM sale_line WHERE sale_id = {p}", (sale_id,)).fetchall())
+        db.cursor().executemany(
+            "INSERT INTO sale_line_promotion (sale_line_id, promotion_id, code, name, kind, amount_minor) "
+            f"VALUES ({', '.join([p] * 6)})",
+            [(ids[ln.line_no], pr.promotion_id, pr.code, pr.name, pr.kind, self._m(pr.amount))
+             for ln in sale.lines for pr in ln.promotions])
+
+    def _line_promotions(self, sale_id: int) -> dict[int, list[LinePromotion]]:
+        db = database.obj
+        rows = db.execute_sql(
+            "SELECT l.line_no, p.promotion_id, p.code, p.name, p.kind, p.amount_minor FROM sale_line_promotion p "
+            f"JOIN sale_line l ON l.id = p.sale_line_id WHERE l.sale_id = {db.param} ORDER BY p.id",
+            (sale_id,)).fetchall()
+        found: dict[int, list[LinePromotion]] = {}
+        for r in rows:
+            found.setdefault(r[0], []).append(LinePromotion(promotion_id=r[1], code=r[2], name=r[3], kind=r[4],
+                                                            amount=self._d(r[5])))
+        return found
+
     def get(self, *, sale_id: int | None = None, number: str | None = None) -> Sale | None:
         db = database.obj
         p = db.param
@@ -90,15 +115,19 @@ class SalesRepository:
         row = db.execute_sql(
             "SELECT s.id, s.number, s.store_code, s.terminal_code, s.shift_id, s.cashier_id, u.name, "
             "s.created_at, s.currency, s.subtotal_minor, s.basket_discount_minor, s.total_minor, "
-            f"s.rounding_minor, s.change_minor FROM sale s JOIN app_user u ON u.id = s.cashier_id "
+            "s.rounding_minor, s.change_minor, s.promo_discount_minor "
+            "FROM sale s JOIN app_user u ON u.id = s.cashier_id "
             f"WHERE s.{key} = {p}", (value,)).fetchone()
         if row is None:
             return None
         sid = row[0]
         lines = db.execute_sql(
             "SELECT line_no, product_id, sku, name, unit, qty_milli, unit_price_minor, list_price_minor, "
-            f"discount_minor, total_minor, tax_class, tax_rate_bp, weighed, barcode FROM sale_line "
+            "discount_minor, total_minor, tax_class, tax_rate_bp, weighed, barcode, paid_minor FROM sale_line "
             f"WHERE sale_id = {p} ORDER BY line_no", (sid,)).fetchall()
+        promos = self._line_promotions(sid)
+        coupons = tuple(r[0] for r in db.execute_sql(
+            f"SELECT code FROM coupon_use WHERE sale_id = {p} ORDER BY id", (sid,)).fetchall())
         taxes = db.execute_sql(f"SELECT rate_bp, gross_minor, tax_minor, net_minor FROM sale_tax "
                                f"WHERE sale_id = {p} ORDER BY rate_bp DESC", (sid,)).fetchall()
         pays = db.execute_sql(f"SELECT tender, amount_minor, tendered_minor, reference FROM payment "
@@ -111,12 +140,14 @@ class SalesRepository:
             lines=tuple(SaleLine(line_no=r[0], product_id=r[1], sku=r[2], name=r[3], unit=r[4],
                                  qty=qty_from_milli(r[5]), unit_price=d(r[6]), list_price=d(r[7]),
                                  discount=d(r[8]), total=d(r[9]), tax_class=r[10],
-                                 tax_rate=rate_from_bp(r[11]), weighed=bool(r[12]), barcode=r[13])
+                                 tax_rate=rate_from_bp(r[11]), weighed=bool(r[12]), barcode=r[13],
+                                 paid=None if r[14] is None else d(r[14]), promotions=tuple(promos.get(r[0], ())))
                         for r in lines),
             taxes=tuple(TaxLine(rate=rate_from_bp(r[0]), gross=d(r[1]), tax=d(r[2]), net=d(r[3]))
                         for r in taxes),
             payments=tuple(Payment(tender=r[0], amount=d(r[1]), tendered=d(r[2]), reference=r[3])
-                           for r in pays))
+                           for r in pays),
+            promo_discount=d(row[14]), coupons=coupons)
 
     def id_of(self, number: str) -> int | None:
         db = database.obj

@@ -5,6 +5,8 @@ from __future__ import annotations
 from posapp.storage.audit_repo import AuditRepository
 from posapp.storage.catalog_repo import CatalogRepository
 from posapp.storage.db import database, immediate
+from posapp.storage.member_repo import MemberRepository
+from posapp.storage.promotion_repo import PromotionRepository
 from posapp.storage.sales_repo import SalesRepository
 from posapp.storage.till_repo import TillRepository
 from posapp.storage.user_repo import UserRepository
@@ -24,6 +26,8 @@ class UnitOfWork:
         self.audit = AuditRepository()
         self.sales = SalesRepository()
         self.till = TillRepository()
+        self.promotions = PromotionRepository()
+        self.members = MemberRepository()
         self._txn = None
 
     def __enter__(self) -> "UnitOfWork":

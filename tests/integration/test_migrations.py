@@ -16,12 +16,14 @@ from posapp.storage.uow import UnitOfWork
 
 def test_fresh_database_gets_every_migration(empty_db_url):
     db = dbmod.bind(empty_db_url)
-    assert migrate.pending(db) == ["0001_initial", "0002_product_search", "0003_checkout"]
-    assert migrate.migrate(db) == ["0001_initial", "0002_product_search", "0003_checkout"]
+    every = ["0001_initial", "0002_product_search", "0003_checkout", "0004_promotions"]
+    assert migrate.pending(db) == every
+    assert migrate.migrate(db) == every
     assert migrate.pending(db) == []
     assert migrate.migrate(db) == []
     tables = set(db.get_tables())
-    assert {"product", "barcode", "category", "tax_class", "app_user", "audit_log"} <= tables
+    assert {"product", "barcode", "category", "tax_class", "app_user", "audit_log", "promotion", "coupon_use",
+            "sale_line_promotion", "member"} <= tables
     rates = dict(db.execute_sql("SELECT code, rate_bp FROM tax_class").fetchall())
     assert rates == {"standard": 1300, "reduced-rate": 900, "service-rate": 600, "zero-rate": 0}
 
@@ -56,7 +58,7 @@ def test_upgrade_from_first_migration_keeps_every_row(empty_db_url, station):
     before = {t: db.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
               for t in ("product", "barcode", "category", "app_user", "tax_class")}
 
-    assert migrate.migrate(db) == ["0002_product_search", "0003_checkout"]
+    assert migrate.migrate(db) == ["0002_product_search", "0003_checkout", "0004_promotions"]
 
     after = {t: db.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in before}
     assert after == before == {"product": 3, "barcode": 2, "category": 1, "app_user": 1, "tax_class": 4}

@@ -155,16 +155,17 @@ def test_a_line_discount_cannot_exceed_the_line():
         basket.set_line_discount(1, percent=D(101))
 
 
-def test_ten_percent_basket_discount_is_allocated_by_largest_remainder():
+def test_ten_percent_basket_discount_leaves_its_odd_cents_on_the_largest_line():
     basket = mixed_basket()
     basket.set_basket_discount(percent=D(10))
     totals = basket.totals()
-    # 10% of 26.32 = 2.632 -> 2.63; exact shares 1.0492, 0.5816, 0.9992.
-    assert basket.allocations() == {1: D("1.05"), 2: D("0.58"), 3: D("1.00")}
+    # 10% of 26.32 = 2.632 -> 2.63; exact shares 1.0492, 0.5816, 0.9992 round down to 1.04, 0.58,
+    # 0.99; the 2 cents left go to the largest line (the cola, 10.50).
+    assert basket.allocations() == {1: D("1.06"), 2: D("0.58"), 3: D("0.99")}
     assert (totals.subtotal, totals.basket_discount, totals.total) == (D("26.32"), D("2.63"), D("23.69"))
     assert totals.taxes == (
-        TaxLine(rate=D("13.00"), gross=D("14.69"), tax=D("1.69"), net=D("13.00")),
-        TaxLine(rate=D("9.00"), gross=D("9.00"), tax=D("0.74"), net=D("8.26")),
+        TaxLine(rate=D("13.00"), gross=D("14.68"), tax=D("1.69"), net=D("12.99")),
+        TaxLine(rate=D("9.00"), gross=D("9.01"), tax=D("0.74"), net=D("8.27")),
     )
     assert basket.basket_discount_percent() == D("9.99")
 
