@@ -43,6 +43,7 @@ _WORDS = {
     "due": ("应付", "應付", "To pay"),
     "change": ("找零", "找零", "Change"),
     "you_saved": ("本次共节省", "本次共節省", "You saved"),
+    "gift": ("赠品", "贈品", "Gift"),
     "reprint": ("*** 重打小票 ***", "*** 補印收據 ***", "*** REPRINT ***"),
     "cash": ("现金", "現金", "Cash"),
     "card": ("银行卡", "信用卡", "Card"),
@@ -218,19 +219,27 @@ def quantity(line: SaleLine) -> str:
 
 def _item(b: _Builder, line: SaleLine, words: dict) -> None:
     b.para(line.name)
-    gross = line.total + line.discount  # round_half_up(unit_price * qty), before the line discount
+    # round_half_up(unit_price * qty): before the line discount and the line's promotions
+    gross = line.total + line.discount + line.promotion_saving
     b.pair(f"  {quantity(line)} x {b.money(line.unit_price)}", b.money(gross))
-    override = line.savings - line.discount
+    override = line.savings - line.discount - line.promotion_saving
     if line.list_price > line.unit_price and override > 0:
         # In brackets: it is not a charge, so it stays out of the amount column.
         was, saved = b.money(line.list_price), b.money(override)
         b.para(f"{words['list_price']} {was} ({words['saved']} {saved})", indent=2)
     if line.discount:
         b.pair(f"  {words['discount']}", b.money(-line.discount))
+    for promo in line.promotions:
+        if promo.level != "basket":
+            name = f"{words['gift']} {promo.name}" if promo.level == "gift" else promo.name
+            b.pair(f"  {name}", b.money(-promo.amount))
 
 
 def _totals(b: _Builder, sale: Sale, words: dict, sign: str) -> None:
     b.pair(words["subtotal"], b.money(sale.subtotal))
+    for promo in sale.promotion_totals():
+        if promo.level == "basket":
+            b.pair(promo.name, b.money(-promo.amount))
     if sale.basket_discount:
         b.pair(words["basket_discount"], b.money(-sale.basket_discount))
     if sale.taxes:

@@ -98,6 +98,7 @@ class ShiftReport:
     denominations: tuple[DenominationCount, ...]
     parked_baskets: int
     printed_at: datetime  # UTC
+    promotions: Decimal = Decimal(0)  # promotions and gifts given
 
     @property
     def kind(self) -> str:
@@ -105,7 +106,7 @@ class ShiftReport:
 
     @property
     def discounts(self) -> Decimal:
-        return self.line_discounts + self.basket_discounts
+        return self.line_discounts + self.basket_discounts + self.promotions
 
     @property
     def takings(self) -> Decimal:
@@ -201,6 +202,7 @@ def _sales(r: ShiftReport, t, m) -> Section:
     rows = [Row((t(_("Sales count")), str(r.sale_count))),
             Row((t(_("Gross sales")), m(r.gross_sales))),
             Row((t(_("Line discounts")), m(-r.line_discounts))),
+            Row((t(_("Promotions")), m(-r.promotions))),
             Row((t(_("Basket discounts")), m(-r.basket_discounts))),
             Row((t(_("Net sales")), m(r.net_sales)), strong=True),
             Row((_counted(t, t(_("Returns")), r.return_count), m(-r.return_amount))),

@@ -238,7 +238,7 @@ def _build(repo: ReportRepository, station: Station, shift: ShiftRecord) -> Shif
         shift_number=shift.number, z_number=shift.z_number, opened_at=shift.opened_at, opened_by=shift.opened_by,
         closed_at=shift.closed_at, closed_by=shift.closed_by, opening_float=shift.opening_float,
         sale_count=sales.count, gross_sales=sales.gross, line_discounts=sales.line_discounts,
-        basket_discounts=sales.basket_discounts, net_sales=sales.total,
+        basket_discounts=sales.basket_discounts, net_sales=sales.total, promotions=sales.promotions,
         void_count=len(voids), void_amount=sum((_detail_amount(v.detail) for v in voids), Decimal(0)),
         return_count=0, return_amount=Decimal(0),
         tenders=tuple(TenderLine(t.tender, t.count, t.amount)
@@ -294,7 +294,7 @@ def sales_summary(uow, station: Station, *, actor: User, start: date, end: date,
     return SalesSummary(
         start=start, end=end, currency=station.currency, places=station.places, terminal=terminal_code,
         sales=totals.count, total=totals.total, tax=sum((t.tax for t in repo.tax_totals(scope)), Decimal(0)),
-        discounts=totals.line_discounts + totals.basket_discounts, rounding=totals.rounding,
+        discounts=totals.line_discounts + totals.basket_discounts + totals.promotions, rounding=totals.rounding,
         by_tender=tuple((t.tender, t.amount) for t in tenders),
         by_day=by_local_day(repo.sale_stamps(scope), start=start, end=end, tz=timezone))
 

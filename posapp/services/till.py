@@ -45,7 +45,8 @@ def basket_payload(basket: Basket) -> dict:
         lines.append(item)
     fixed, pct = basket.discount_setting
     return {"lines": lines, "basket_discount": str(fixed),
-            "basket_discount_pct": str(pct) if pct is not None else None}
+            "basket_discount_pct": str(pct) if pct is not None else None,
+            "coupons": list(basket.coupons), "member": basket.member_code, "member_tier": basket.member_tier}
 
 
 def park_basket(uow, station: Station, *, actor: User, basket: Basket, label: str = "") -> int:
@@ -66,21 +67,26 @@ def parked_baskets(uow, station: Station):
 
 
 def resume_basket(uow, station: Station, *, actor: User, parked_id: int,
-                  prices_include_tax: bool = True) -> Basket:
+                  prices_include_tax: bool = True, offers=None, clock=None) -> Basket:
     """Take a parked basket back at current catalog prices (overridden prices are kept)."""
     with uow:
         require(uow, actor, Permission.SELL)
         payload = uow.till.take_parked(parked_id, terminal_code=station.terminal_code)
         if payload is None:
             raise NotFound(_("That parked basket is no longer there"))
-        basket = _rebuild(uow, station, payload, prices_include_tax=prices_include_tax)
+        basket = _rebuild(uow, station, payload, prices_include_tax=prices_include_tax, offers=offers, clock=clock)
         audit(uow, station, actor=actor, action="basket_resumed", detail={"parked": parked_id})
         uow.commit()
     return basket
 
 
-def _rebuild(uow, station: Station, payload: dict, *, prices_include_tax: bool) -> Basket:
-    basket = Basket(currency_places=station.places, prices_include_tax=prices_include_tax)
+def _rebuild(uow, station: Station, payload: dict, *, prices_include_tax: bool, offers=None, clock=None) -> Basket:
+    basket = Basket(currency_places=station.places, prices_include_tax=prices_include_tax, offers=offers,
+                    clock=clock)
+    if payload.get("member"):
+        basket.set_member(payload["member"], payload.get("member_tier"))
+    for code in payload.get("coupons") or ():
+        basket.add_coupon(code)
     for item in payload["lines"]:
         product = uow.catalog.by_sku(item["sku"])
         if product is None:

@@ -42,11 +42,17 @@ class SalesTotals:
     total: Decimal  # what the sales came to, before cash rounding
     rounding: Decimal
     change: Decimal
+    line_promotions: Decimal = Decimal(0)  # line promotions and gifts (already out of the subtotal)
+    basket_promotions: Decimal = Decimal(0)  # spend thresholds and coupons
 
     @property
     def gross(self) -> Decimal:
-        """Line amounts at the prices charged, before any discount."""
-        return self.subtotal + self.line_discounts
+        """Line amounts at the prices charged (gifts at their value), before any discount or promotion."""
+        return self.subtotal + self.line_discounts + self.line_promotions
+
+    @property
+    def promotions(self) -> Decimal:
+        return self.line_promotions + self.basket_promotions
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,7 @@ class SaleStamp:
     created_at: datetime
     total: Decimal
     rounding: Decimal
-    discounts: Decimal  # line and basket discounts of this sale
+    discounts: Decimal  # line and basket discounts and promotions of this sale
 
 
 @dataclass(frozen=True)
@@ -202,13 +208,17 @@ class ReportRepository:
     def sales_totals(self, scope: Scope) -> SalesTotals:
         where, params = scope.where(self._stamp)
         r = self._sql("SELECT COUNT(*), SUM(s.subtotal_minor), SUM(s.basket_discount_minor), "
-                      f"SUM(s.total_minor), SUM(s.rounding_minor), SUM(s.change_minor) FROM sale s "
-                      f"WHERE {where}", params)[0]
+                      f"SUM(s.total_minor), SUM(s.rounding_minor), SUM(s.change_minor), "
+                      f"SUM(s.promo_discount_minor) FROM sale s WHERE {where}", params)[0]
         line_discounts = self._sql("SELECT SUM(l.discount_minor) FROM sale_line l "
                                    f"JOIN sale s ON s.id = l.sale_id WHERE {where}", params)[0][0]
+        line_promotions = self._sql(
+            "SELECT SUM(p.amount_minor) FROM sale_line_promotion p JOIN sale_line l ON l.id = p.sale_line_id "
+            f"JOIN sale s ON s.id = l.sale_id WHERE {where} AND p.kind NOT IN ('threshold', 'coupon')", params)[0][0]
         return SalesTotals(count=_int(r[0]), subtotal=self._d(r[1]), line_discounts=self._d(line_discounts),
                            basket_discounts=self._d(r[2]), total=self._d(r[3]), rounding=self._d(r[4]),
-                           change=self._d(r[5]))
+                           change=self._d(r[5]), line_promotions=self._d(line_promotions),
+                           basket_promotions=self._d(r[6]))
 
     def tender_totals(self, scope: Scope) -> list[TenderTotal]:
         where, params = scope.where(self._stamp)
@@ -239,7 +249,10 @@ class ReportRepository:
         """Each sale's time and amounts, for grouping by local day."""
         where, params = scope.where(self._stamp)
         rows = self._sql("SELECT s.created_at, s.total_minor, s.rounding_minor, s.basket_discount_minor + "
-                         "COALESCE((SELECT SUM(l.discount_minor) FROM sale_line l WHERE l.sale_id = s.id), 0) "
+                         "s.promo_discount_minor + "
+                         "COALESCE((SELECT SUM(l.discount_minor) FROM sale_line l WHERE l.sale_id = s.id), 0) + "
+                         "COALESCE((SELECT SUM(p.amount_minor) FROM sale_line_promotion p JOIN sale_line l "
+                         "ON l.id = p.sale_line_id WHERE l.sale_id = s.id AND p.kind NOT IN ('threshold', 'coupon')), 0) "
                          f"FROM sale s WHERE {where} ORDER BY s.created_at", params)
         return [SaleStamp(created_at=_time(r[0]), total=self._d(r[1]), rounding=self._d(r[2]),
                           discounts=self._d(r[3])) for r in rows]

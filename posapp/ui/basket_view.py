@@ -19,16 +19,19 @@ class BasketModel(QAbstractTableModel):
         self.currency = currency
         self.lines: list = []
         self.texts: list[tuple[str, ...]] = []
+        self.shown: list = []  # per row: the (line, its promotions) its texts were made from
 
-    def set_lines(self, lines) -> None:
+    def set_lines(self, lines, pricing=None) -> None:
         """Show lines, telling the view only what changed: a scan appends a row (and a promotion may
         change a few others), so the view repaints those instead of laying out the whole basket."""
         lines = list(lines)
         old = self.texts
         # Each row is formatted once, not per data() call; unchanged lines (the basket keeps the same
-        # objects) keep their texts, so a scan formats one row, not two hundred.
-        texts = [old[i] if i < len(old) and self.lines[i] is line else self._row_texts(line)
-                 for i, line in enumerate(lines)]
+        # objects, and their promotions are the same) keep their texts: a scan formats one row, not 200.
+        shown = [(line, pricing.lines[line.line_no] if pricing else None) for line in lines]
+        texts = [old[i] if i < len(old) and self.shown[i][0] is line and self.shown[i][1] == priced
+                 else self._row_texts(line, priced) for i, (line, priced) in enumerate(shown)]
+        self.shown = shown
         keep = len(old) <= len(texts) and all(
             a.line_no == b.line_no for a, b in zip(self.lines, lines))
         if not keep:
@@ -49,14 +52,16 @@ class BasketModel(QAbstractTableModel):
             self.endInsertRows()
         self.updated.emit()
 
-    def _row_texts(self, line) -> tuple[str, ...]:
+    def _row_texts(self, line, priced) -> tuple[str, ...]:
         qty = f"{line.qty:.3f} {line.product.unit}" if line.product.weighed else f"{line.qty:f}"
         price = money(line.unit_price, self.currency)
         if line.unit_price != line.list_price:
             price += f" ({money(line.list_price, self.currency)})"
-        discount = f"-{money(line.discount, self.currency)}" if line.discount else ""
-        return (str(line.line_no), line.product.name, qty, price, discount,
-                money(line.total, self.currency))
+        parts = [f"-{money(line.discount, self.currency)}"] if line.discount else []
+        savings = [s for s in priced.savings if s.level == "line"] if priced else []
+        parts += [f"-{money(s.amount, self.currency)} {s.name}" for s in savings]
+        total = priced.total if priced else line.total
+        return (str(line.line_no), line.product.name, qty, price, "  ".join(parts), money(total, self.currency))
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt API)
         return 0 if parent.isValid() else len(self.texts)

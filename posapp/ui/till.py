@@ -30,10 +30,12 @@ from posapp.domain.users import Permission
 from posapp.i18n import _, money
 from posapp.services import auth, catalog, checkout
 from posapp.services import printing as printing_service
+from posapp.services import promotions as promotion_service
 from posapp.services import till as till_service
 from posapp.ui.basket_view import BasketModel
 from posapp.ui.dialogs import AmountDialog, OverrideDialog, ParkedDialog, SearchDialog
 from posapp.ui.till_cash import CashControl
+from posapp.ui.till_offers import OfferControl
 from posapp.ui.payment import PaymentDialog
 from posapp.ui.widgets import say
 
@@ -41,7 +43,7 @@ KEYS = [("F2", "Search", "search"), ("F3", "Member", "member"), ("F4", "Quantity
         ("F5", "Park / resume", "park"), ("F6", "Line discount", "line_discount"),
         ("F7", "Basket discount", "basket_discount"), ("F8", "Void line", "void_line"),
         ("F9", "Void sale", "void_sale"), ("F10", "Returns", "returns"), ("F12", "Pay", "pay")]
-LATER = {"member": "Membership comes with the membership work", "returns": "Returns come with the returns work"}
+LATER = {"returns": "Returns come with the returns work"}
 
 
 def parse_scan_text(text: str) -> tuple[Decimal | None, str]:
@@ -56,7 +58,7 @@ def parse_scan_text(text: str) -> tuple[Decimal | None, str]:
     return value, code.strip()
 
 
-class TillPage(CashControl, QWidget):
+class TillPage(CashControl, OfferControl, QWidget):
     log_out = Signal()
     sale_completed = Signal(object)
 
@@ -67,6 +69,7 @@ class TillPage(CashControl, QWidget):
         cfg = store.config
         self.currency = cfg.store.currency
         self.render = printing_service.make_renderer(cfg)
+        self.clock = promotion_service.clock_for(store.station)
         self.basket = self._new_basket()
         self.scan = QLineEdit()
         self.scan.setObjectName("scan")
@@ -101,7 +104,8 @@ class TillPage(CashControl, QWidget):
 
     def _new_basket(self) -> Basket:
         cfg = self.store.config
-        return Basket(currency_places=self.store.station.places, prices_include_tax=cfg.store.prices_include_tax)
+        return Basket(currency_places=self.store.station.places, prices_include_tax=cfg.store.prices_include_tax,
+                      offers=self.offers, clock=self.clock)
 
     def _build_layout(self) -> None:
         keys = QGridLayout()
@@ -153,15 +157,16 @@ class TillPage(CashControl, QWidget):
         self.basket = self._new_basket()
         self.refresh()
         self.scan.setFocus()
+        self.load_offers()
 
     def refresh(self, select: int | None = None) -> None:
-        self.model.set_lines(self.basket.lines)
+        self.model.set_lines(self.basket.lines, self.basket.pricing())
         totals = self.basket.totals()
         self.total.setText(f"{_('Total due')}  {money(totals.total, self.currency)}")
         text = _("{count} items").format(count=totals.item_count)
         if totals.savings:
             text += "   " + _("saved {amount}").format(amount=money(totals.savings, self.currency))
-        self.summary.setText(text)
+        self.summary.setText("\n".join([text, *self.offer_summary(totals)]))
         row = self.model.row_of(select) if select else self.model.rowCount() - 1
         if row >= 0:
             self.table.selectRow(row)
@@ -201,12 +206,9 @@ class TillPage(CashControl, QWidget):
             return
         store = self.store
         if code.isdigit():
-            self.runner.run(lambda: catalog.lookup_scan(store.uow(), store.station, code),
-                            lambda result: self._add(result.product, qty, result.code.key,
-                                                     result.code.embedded), self.refuse)
+            self.scan_barcode(code, qty)
         else:
-            self.runner.run(lambda: catalog.search_products(store.uow(), code, limit=2),
-                            lambda found: self._add_found(found, qty, code), self.refuse)
+            self.coupon_or_search(code, qty)
 
     def _add_found(self, found, qty, text) -> None:
         exact = [p for p in found if p.sku.lower() == text.lower()]
@@ -415,8 +417,10 @@ class TillPage(CashControl, QWidget):
             return
         store, user, chosen = self.store, self.user, dialog.chosen
         prices = store.config.store.prices_include_tax
+        offers, clock = self.offers, self.clock
         self.runner.run(lambda: till_service.resume_basket(store.uow(), store.station, actor=user,
-                                                           parked_id=chosen, prices_include_tax=prices),
+                                                           parked_id=chosen, prices_include_tax=prices,
+                                                           offers=offers, clock=clock),
                         self._resumed, self.refuse)
 
     def _resumed(self, basket) -> None:
@@ -443,7 +447,9 @@ class TillPage(CashControl, QWidget):
 
     def _completed(self, done) -> None:
         self.basket = self._new_basket()
+        self.member_name = ""
         self.refresh()
+        self.load_offers()  # promotions a manager changed since apply from the next customer
         sale = done.sale
         self.last_sale = sale.number
         text = _("Sale {number} done.").format(number=sale.number)

@@ -1,0 +1,117 @@
+"""Promotions on the till page: the set the basket prices with, coupons typed or scanned into the
+scan field, the member (F3), and what the cashier sees of them under the total."""
+
+from __future__ import annotations
+
+from posapp.domain.errors import NotFound
+from posapp.i18n import _, money
+from posapp.services import catalog
+from posapp.services import promotions as promotion_service
+
+
+class OfferControl:
+    """Mixed into TillPage, which provides store, runner, basket, _ask, refresh, info, refuse."""
+
+    offers = None
+    member_name = ""
+
+    def load_offers(self) -> None:
+        """(Re)load the running promotions off the UI thread; the basket is repriced when they come."""
+        store = self.store
+        self.runner.run(lambda: promotion_service.load_offers(store.uow(), store.station),
+                        self._offers_loaded, self.refuse)
+
+    def _offers_loaded(self, offers) -> None:
+        self.offers = offers
+        self.basket.set_offers(offers, self.clock)
+        self.refresh()
+
+    # --- coupons --------------------------------------------------------------------------------
+    def coupon_or_search(self, code: str, qty) -> None:
+        """Text that is not a barcode: a coupon code if one matches, else a product search."""
+        store, member = self.store, self.basket.member_code
+
+        def find():
+            try:
+                return promotion_service.check_coupon(store.uow(), store.station, code, member_code=member), None
+            except NotFound:
+                return None, catalog.search_products(store.uow(), code, limit=2)
+
+        self.runner.run(find, lambda found: self._coupon_or_products(found, qty, code), self.refuse)
+
+    def scan_barcode(self, code: str, qty) -> None:
+        """A scanned code: a product, or else a printed coupon (the product's refusal if neither)."""
+        store, member = self.store, self.basket.member_code
+
+        def find():
+            try:
+                return catalog.lookup_scan(store.uow(), store.station, code), None
+            except NotFound as not_product:
+                if qty is not None:
+                    raise
+                try:
+                    return None, promotion_service.check_coupon(store.uow(), store.station, code,
+                                                                member_code=member)
+                except NotFound:
+                    raise not_product from None
+
+        self.runner.run(find, lambda found: self._scanned(found, qty), self.refuse)
+
+    def _scanned(self, found, qty) -> None:
+        result, coupon = found
+        if coupon is not None:
+            self._apply_coupon(coupon)
+        else:
+            self._add(result.product, qty, result.code.key, result.code.embedded)
+
+    def _coupon_or_products(self, found, qty, code) -> None:
+        coupon, products = found
+        if coupon is not None:
+            self._apply_coupon(coupon)
+        else:
+            self._add_found(products, qty, code)
+
+    def _apply_coupon(self, promotion) -> None:
+        self.basket.add_coupon(promotion.coupon_code)
+        self.refresh()
+        used = any(s.promotion_id == promotion.id for s in self.basket.totals().promotions)
+        if used:
+            self.info(_("Coupon {code}: {name}").format(code=promotion.coupon_code, name=promotion.name))
+        else:
+            self.info(_("Coupon {code} kept: it applies once the basket qualifies ({name})")
+                      .format(code=promotion.coupon_code, name=promotion.name))
+
+    # --- the member -----------------------------------------------------------------------------
+    def member(self) -> None:
+        text = self._ask(_("Member"), _("Member card or phone number"))
+        if not text:
+            return
+        store = self.store
+        self.runner.run(lambda: promotion_service.find_member(store.uow(), text), self._member_found, self.refuse)
+
+    def _member_found(self, member) -> None:
+        self.basket.set_member(member.code, member.tier)
+        self.member_name = member.name or member.code
+        self.refresh()
+        self.info(_("Member {name} ({code})").format(name=self.member_name, code=member.code))
+
+    # --- what the cashier sees ------------------------------------------------------------------
+    def offer_summary(self, totals) -> list[str]:
+        """Lines under the total: basket promotions with their savings, gifts, coupons waiting, member."""
+        parts = [f"{s.name} -{money(s.amount, self.currency)}" for s in totals.promotions if s.level == "basket"]
+        parts += [_("Gift: {name} x{qty}").format(name=self._gift_name(g.sku), qty=g.qty) for g in totals.gifts]
+        applied = {s.code for s in totals.promotions}
+        waiting = [c for c in self.basket.coupons if not any(c == p.coupon_code.upper() for p in self._coupon_promos()
+                                                             if p.code in applied)]
+        if waiting:
+            parts.append(_("Coupons not yet applying: {codes}").format(codes=", ".join(waiting)))
+        if self.basket.member_code:
+            parts.append(_("Member {name} ({code})").format(name=self.member_name, code=self.basket.member_code))
+        return parts
+
+    def _coupon_promos(self):
+        return [p for p in (self.offers.basket_level if self.offers else ()) if p.coupon_code]
+
+    def _gift_name(self, sku: str) -> str:
+        product = self.offers.gift_products.get(sku) if self.offers else None
+        return product.name if product else sku
