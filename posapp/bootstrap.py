@@ -65,7 +65,7 @@ def demo_paths(base: Path | None = None) -> tuple[Path, Path]:
     return base / "posapp.toml", base / "posapp.db"
 
 
-def create_demo_store(base: Path | None = None, *, products: int = 3000) -> Config:
+def create_demo_store(base: Path | None = None, *, products: int = 3000, promotions: bool = True) -> Config:
     """A ready demo store (config, database, users, catalog), created once and reused after."""
     from posapp.demo import DEMO_STORE, DEMO_USERS, demo_products
     from posapp.services import catalog as catalog_service
@@ -91,4 +91,20 @@ def create_demo_store(base: Path | None = None, *, products: int = 3000) -> Conf
                               name=u.name, role=u.role.value, pin=u.pin)
     catalog_service.save_products(store.uow(), store.station, actor=SYSTEM,
                                   specs=demo_products(products), source="demo catalog")
+    if promotions and products >= 60:  # the demo promotions name products among the first 60
+        _demo_promotions(store)
     return config
+
+
+def _demo_promotions(store) -> None:
+    from posapp.demo_promotions import DEMO_MEMBERS, demo_promotions
+    from posapp.services import promotions as promotion_service
+    from posapp.services.auth import SYSTEM
+
+    uow = store.uow()
+    with uow:
+        for code, name, phone, tier in DEMO_MEMBERS:
+            uow.members.add(code=code, name=name, phone=phone, tier=tier)
+        uow.commit()
+    promotion_service.save_promotions(store.uow(), store.station, actor=SYSTEM, promotions=demo_promotions(),
+                                      source="demo")

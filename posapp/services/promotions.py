@@ -79,10 +79,11 @@ def _problems(uow, promotions: list[Promotion], places: int) -> list[PromotionPr
     return problems
 
 
-def save_promotions(uow, station: Station, *, actor: User, promotions: list[Promotion], source: str = "manual",
+def save_promotions(uow, station: Station, *, actor: User, promotions: list[Promotion], source: str | None = None,
                     approval: Approval | None = None) -> list[Promotion]:
-    """Save new or changed promotions (matched by code) all together, or none if any is wrong."""
-    promotions = [replace(p, source=source, code=p.code.strip()) for p in promotions]
+    """Save new or changed promotions (matched by code) all together, or none if any is wrong.
+    source (manual, import, online, demo) replaces the promotions' own when given."""
+    promotions = [replace(p, source=source or p.source, code=p.code.strip()) for p in promotions]
     with uow:
         approver = require(uow, actor, Permission.MANAGE_PROMOTIONS, approval)
         problems = _problems(uow, promotions, station.places)
@@ -90,7 +91,7 @@ def save_promotions(uow, station: Station, *, actor: User, promotions: list[Prom
             raise PromotionsRejected(problems)
         saved = [uow.promotions.save(p) for p in promotions]
         audit(uow, station, actor=actor, action="promotions_saved", approver_id=approver,
-              detail={"source": source, "codes": [p.code for p in saved][:50], "count": len(saved)})
+              detail={"source": source or "manual", "codes": [p.code for p in saved][:50], "count": len(saved)})
         uow.commit()
     return saved
 
@@ -102,7 +103,10 @@ def end_promotion(uow, station: Station, *, actor: User, code: str, approval: Ap
         found = uow.promotions.by_code(code.strip())
         if found is None:
             raise NotFound(_("No promotion {code}").format(code=code))
-        uow.promotions.end(found.id, utcnow())
+        now = utcnow()
+        # Ended now, unless it had already ended or has not started (its dates then stay as they were).
+        running = (found.starts_at is None or found.starts_at < now) and (found.ends_at is None or found.ends_at > now)
+        uow.promotions.end(found.id, now if running else found.ends_at)
         audit(uow, station, actor=actor, action="promotion_ended", approver_id=approver, detail={"code": found.code})
         uow.commit()
         return uow.promotions.get(found.id)

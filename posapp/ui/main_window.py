@@ -12,6 +12,7 @@ from posapp.i18n import _, moment
 from posapp.services import printing, shifts
 from posapp.services.status import sync_state
 from posapp.ui.dialogs import AmountDialog
+from posapp.ui import promotions as promotions_ui
 from posapp.ui.login import LoginPage
 from posapp.ui.runner import OperationRunner
 from posapp.ui.till import TillPage
@@ -101,6 +102,10 @@ class MainWindow(QMainWindow):
             action = QAction(label, self)
             action.triggered.connect(slot)
             till.addAction(action)
+        promotions = QAction(_("Promotions…"), self)
+        promotions.setObjectName("open_promotions")
+        promotions.triggered.connect(self.open_promotions)
+        self.menuBar().addMenu(_("&Back office")).addAction(promotions)
         about = QAction(_("About posapp"), self)
         about.triggered.connect(self.about)
         self.menuBar().addMenu(_("&Help")).addAction(about)
@@ -165,6 +170,11 @@ class MainWindow(QMainWindow):
     def _show_print_error(self, message: str) -> None:
         self._printing = False
         self.printer_state.setText(_("Printer: {problem}").format(problem=message))
+
+    def open_promotions(self) -> None:
+        """Back office: managers, or anyone with a manager's PIN (the services check it again)."""
+        promotions_ui.open_promotions(parent=self, store=self.store, runner=self.runner, user=self.user,
+                                      refuse=lambda message: self.statusBar().showMessage(message, 15000))
 
     def about(self) -> None:
         QMessageBox.about(self, _("About posapp"),

@@ -211,6 +211,9 @@ class TillPage(CashControl, OfferControl, QWidget):
             self.coupon_or_search(code, qty)
 
     def _add_found(self, found, qty, text) -> None:
+        if not found:
+            self.refuse(_("Nothing matches {text}: no product, no coupon").format(text=text))
+            return
         exact = [p for p in found if p.sku.lower() == text.lower()]
         if len(exact) == 1 or len(found) == 1:
             self._add((exact or found)[0], qty, "", None)

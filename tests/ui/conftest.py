@@ -10,11 +10,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture
-def demo_store(tmp_path):
+def demo_store(tmp_path, request):
+    """The demo store without its promotions (list prices), or with them when a test is marked
+    @pytest.mark.promotions."""
     from posapp import i18n
     from posapp.bootstrap import create_demo_store, open_store
 
-    config = create_demo_store(tmp_path / "demo", products=60)
+    with_promotions = request.node.get_closest_marker("promotions") is not None
+    config = create_demo_store(tmp_path / "demo", products=60, promotions=with_promotions)
     store, _ = open_store(config)
     i18n.set_locale("en")
     yield store
