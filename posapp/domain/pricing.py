@@ -1,36 +1,44 @@
 """The promotions engine: prices a basket's lines with the promotions running, exactly and the same
 way every time. Pure: no I/O. The rules, step by step (docs/promotions.md has worked examples):
 
+0. A promotion runs when its dates, days and hours hold (judged to the minute) for this customer.
 1. Line promotions (special price, percent off, buy X get Y) on the lines they may apply to: not a
    line whose price was overridden, came from a price label, or has a cashier's line discount.
    A unit gets at most one of them, except stackable special prices and percents, which apply on
-   top to the units not in a buy-X-get-Y set. For each line the special price or percent that
-   saves most is taken (ties: higher priority, then lower id). Buy X get Y: the eligible units are
-   ranked by price, dearest first, and cut into sets of X+Y in that order; in each complete set
-   the Y last (cheapest) units are free or the given percent off; units left over are in no set.
-   Buy-X-get-Y offers that share units are tried together, each either off, on every eligible
-   unit, or on the units that have no other promotion, and the customer gets the combination
-   with the lowest total (ties: the one using the higher-priority offers).
-2. Basket promotions (spend thresholds, coupons) on the eligible lines' totals after step 1.
-   At most one per exclusivity group: the one that takes most off (ties: priority, then id).
-   They are taken in priority order, each at most what is left of the lines it applies to.
+   top. Buy X get Y: the eligible units are ranked by price, dearest first (ties: SKU, line), and
+   cut into sets of X+Y in that order; in each complete set the Y last (cheapest) units are free
+   or the given percent off; units left over are in no set. Units in no set get their line's
+   special price or percent that saves most on the whole line (ties: higher priority, then lower
+   id), then the stackable ones, each on what is left. An offer takes its first complete sets, as
+   many as save most counting what their units would get outside a set (all of them, unless
+   leaving some out saves more; ties: more sets). Buy-X-get-Y offers that share lines are tried
+   together, each either off, on every eligible unit, or on the lines with no other line
+   promotion, and the customer gets the combination with the lowest total after this step (ties:
+   the one using the higher-priority offers).
+2. Basket promotions (spend thresholds, coupons) on the eligible lines' totals after step 1: a
+   threshold gives its highest tier reached, or its amount for every full threshold when it
+   repeats. At most one per exclusivity group: the one that takes most off (ties: priority, then
+   id). They are taken in priority order, each at most what is left of the lines it applies to.
 3. Gifts, on the eligible lines' amounts after steps 1 and 2 (again one per group).
 
 Each basket discount is allocated to its lines in proportion to what is left of them: every
 share is rounded down to the minor unit and the units left over go to the line with the largest
-amount (ties: the first line; then the next largest, should one line not have room).
+amount (ties: the line whose SKU sorts first, then the lower line number, so the scan order never
+moves a minor unit between products or tax rates; then the next largest, should one line not have
+room).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 from datetime import datetime
 from decimal import Decimal
 
 from posapp.domain.money import from_minor, round_money
-from posapp.domain.promotions import HUNDRED, Kind, Promotion, normal_coupon
+from posapp.domain.promotions import Kind, Promotion, PromotionSet, normal_coupon
 from posapp.i18n import _
 
 ZERO = Decimal(0)
@@ -116,273 +124,247 @@ def _saving(p: Promotion, amount: Decimal) -> Saving:
     return Saving(promotion_id=p.id, code=p.code, name=p.name, kind=p.kind, amount=amount)
 
 
-class PromotionSet:
-    """The promotions a till prices with, indexed by product so a reprice looks at few of them."""
-
-    def __init__(self, promotions, *, gift_products: dict | None = None, places: int = 2):
-        self.places = places
-        self.all = tuple(sorted(promotions, key=lambda p: p.rank))
-        self.gift_products = {sku: g for sku, g in (gift_products or {}).items() if g.active}  # sku -> Product
-        self.gift_prices = {sku: g.price for sku, g in self.gift_products.items()}
-        self._by_sku: dict[str, list[Promotion]] = defaultdict(list)
-        self._by_category: dict[str, list[Promotion]] = defaultdict(list)
-        self._wide: list[Promotion] = []
-        self.basket_level = tuple(p for p in self.all if p.level == "basket")
-        self.gift_level = tuple(p for p in self.all if p.level == "gift")
-        for p in self.all:
-            if p.level != "line":
-                continue
-            if not p.products and not p.categories:
-                self._wide.append(p)
-            for sku in p.products:
-                self._by_sku[sku].append(p)
-            for path in p.categories:
-                self._by_category[path].append(p)
-        self._live_key: tuple | None = None
-        self._live: frozenset[int] = frozenset()
-
-    def __len__(self) -> int:
-        return len(self.all)
-
-    def live_ids(self, ctx: Context) -> frozenset[int]:
-        """Ids of the promotions running for this customer now (cached for the same minute)."""
-        key = (ctx.at_utc.replace(second=0, microsecond=0), ctx.local.replace(second=0, microsecond=0),
-               ctx.member_tier)
-        if key != self._live_key:
-            self._live = frozenset(p.id for p in self.all
-                                   if p.running(ctx.at_utc, ctx.local) and p.open_to(ctx.member_tier))
-            self._live_key = key
-        return self._live
-
-    def line_candidates(self, item: Item, live: frozenset[int]) -> list[Promotion]:
-        found: dict[int, Promotion] = {}
-        for p in self._by_sku.get(item.sku, ()):
-            found[p.id] = p
-        path = item.category
-        while path:
-            for p in self._by_category.get(path, ()):
-                found[p.id] = p
-            path = path.rpartition("/")[0]
-        for p in self._wide:
-            found[p.id] = p
-        return sorted((p for p in found.values() if p.id in live and p.covers(item.sku, item.category)),
-                      key=lambda p: p.rank)
-
-
 def price(items: list[Item], offers: PromotionSet, ctx: Context) -> Pricing:
     """Price items with the promotions in offers that run in ctx (see the module's rules)."""
     places = offers.places
-    live = offers.live_ids(ctx)
+    live = offers.live_ids(ctx.at_utc, ctx.local, ctx.member_tier)
     notes: list[str] = []
     line_savings = _line_step(items, offers, live, places)
     totals = {i.key: i.amount - sum((s.amount for s in line_savings[i.key]), ZERO) for i in items}
-    basket_savings, basket_applied = _basket_step(items, offers, live, ctx, totals, places, notes)
+    lines_of = _lines_of(items, offers)
+    basket_savings, basket_applied = _basket_step(items, offers, live, ctx, totals, lines_of, places, notes)
     left = {k: totals[k] - sum((s.amount for s in basket_savings[k]), ZERO) for k in totals}
-    gifts = _gift_step(items, offers, live, left, notes)
+    gifts = _gift_step(offers, live, left, lines_of, notes)
     lines = {i.key: PricedLine(key=i.key, savings=tuple(line_savings[i.key]) + tuple(basket_savings[i.key]),
                                total=totals[i.key], net=left[i.key]) for i in items}
     applied = _sum_line_savings(line_savings, offers) + basket_applied + tuple(g.saving for g in gifts)
     return Pricing(lines=lines, gifts=gifts, applied=applied, notes=tuple(notes))
 
 
+def _lines_of(items: list[Item], offers: PromotionSet) -> dict[int, list[int]]:
+    """The lines each basket promotion and gift covers, by SKU (so a tied minor unit goes to the same
+    product whatever the scan order), then line number."""
+    ordered = sorted(items, key=lambda i: (i.sku, i.key))
+    every = [i.key for i in ordered]
+    found: dict[int, list[int]] = {pid: every for pid in offers.everywhere}
+    for item in ordered:
+        for p in offers.covering(item.sku, item.category)[1]:
+            found.setdefault(p.id, []).append(item.key)
+    return found
+
+
 def _sum_line_savings(line_savings, offers: PromotionSet) -> tuple[Saving, ...]:
-    by_id: dict[int, Decimal] = defaultdict(Decimal)
-    first: dict[int, Saving] = {}
-    for savings in line_savings.values():
-        for s in savings:
-            by_id[s.promotion_id] += s.amount
-            first.setdefault(s.promotion_id, s)
-    rank = {p.id: p.rank for p in offers.all}
-    return tuple(Saving(promotion_id=i, code=first[i].code, name=first[i].name, kind=first[i].kind, amount=by_id[i])
-                 for i in sorted(by_id, key=lambda i: rank.get(i, (0, i))))
+    """One saving per line promotion used, with its total, by rank."""
+    found: dict[int, Saving] = {}
+    for s in (s for savings in line_savings.values() for s in savings):
+        had = found.get(s.promotion_id)
+        found[s.promotion_id] = s if had is None else replace(had, amount=had.amount + s.amount)
+    return tuple(found[p.id] for p in offers.all if p.id in found)
 
 
 # --- step 1: line promotions ---------------------------------------------------------------------
-
-def _unit_saving(p: Promotion, unit_price: Decimal, qty: Decimal, before: Decimal, places: int) -> Decimal:
-    """What p takes off qty units that come to `before` so far (never more than that)."""
-    if qty <= 0 or before <= 0:
-        return ZERO
-    if p.kind is Kind.SPECIAL_PRICE:
-        return max(ZERO, before - round_money(p.price * qty, places))
-    return min(before, round_money(before * p.percent / HUNDRED, places))
-
 
 def _units(item: Item) -> int:
     return int(item.qty) if item.pieces and item.qty == item.qty.to_integral_value() else 0
 
 
-def _free_below(n: int, size: int, buy: int) -> int:
-    """How many of the first n ranked positions are free positions (the last get of each set)."""
-    return (n // size) * (size - buy) + max(0, n % size - buy)
+def _chain(item: Item, found: list[Promotion], places: int) -> list[Promotion]:
+    """The line's promotions outside buy X get Y: the single one that saves most, then stackables."""
+    single = [(p, p.line_cut(item.qty, item.amount, places)) for p in found
+              if p.kind is not Kind.BUY_X_GET_Y and not p.stackable]
+    best = min(single, key=lambda e: (-e[1], e[0].rank), default=None)
+    head = [best[0]] if best is not None and best[1] > 0 else []
+    return head + [p for p in found if p.stackable and p.kind is not Kind.BUY_X_GET_Y]
+
+
+def _rest(item: Item, qty: Decimal, chain: list[Promotion], places: int) -> list[tuple[Promotion, Decimal]]:
+    """(promotion, saving) of the chain on the qty units of item that are in no buy-X-get-Y set."""
+    if qty <= 0:
+        return []
+    before = item.amount if qty == item.qty else round_money(item.unit_price * qty, places)
+    got = []
+    for p in chain:
+        cut = p.line_cut(qty, before, places)
+        if cut > 0:
+            got.append((p, cut))
+            before -= cut
+    return got
 
 
 def _line_step(items: list[Item], offers: PromotionSet, live, places: int) -> dict[int, list[Saving]]:
     savings: dict[int, list[Saving]] = {i.key: [] for i in items}
-    cands = {i.key: offers.line_candidates(i, live) for i in items if i.promotable and i.amount > 0}
     by_key = {i.key: i for i in items}
-    best: dict[int, Promotion | None] = {}
-    for key, found in cands.items():
+    cands = {i.key: [p for p in offers.covering(i.sku, i.category)[0] if p.id in live]
+             for i in items if i.promotable and i.amount > 0}
+    chains = {key: _chain(by_key[key], found, places) for key, found in cands.items()}
+    claimed, bxgy = _buy_x_get_y(items, cands, chains, offers)
+    for key in cands:
         item = by_key[key]
-        single = [p for p in found if p.kind is not Kind.BUY_X_GET_Y and not p.stackable]
-        best[key] = min(single, key=lambda p: (-_unit_saving(p, item.unit_price, item.qty, item.amount, places),
-                                               p.rank), default=None)
-    claimed, bxgy = _buy_x_get_y(items, cands, best, places)
-    for key, found in cands.items():
-        item = by_key[key]
-        for p, share in bxgy.get(key, ()):
-            savings[key].append(_saving(p, share))
-        qty = item.qty - claimed.get(key, 0)
-        if qty <= 0:
-            continue
-        before = item.amount if qty == item.qty else round_money(item.unit_price * qty, places)
-        chain = ([best[key]] if best[key] is not None else []) + [p for p in found if p.stackable]
-        for p in chain:
-            cut = _unit_saving(p, item.unit_price, qty, before, places)
-            if cut > 0:
-                savings[key].append(_saving(p, cut))
-                before -= cut
+        got = bxgy.get(key, []) + _rest(item, item.qty - claimed.get(key, 0), chains[key], places)
+        savings[key].extend(_saving(p, amount) for p, amount in got)
     return savings
 
 
-def _buy_x_get_y(items, cands, best, places):
+def _buy_x_get_y(items, cands, chains, offers: PromotionSet):
     """Units each line has in buy-X-get-Y sets, and each line's (promotion, saving) from them."""
+    units = {i.key: _units(i) for i in items if i.key in cands}
     eligible: dict[int, list[Item]] = {}
     promos: dict[int, Promotion] = {}
-    for item in items:
-        if item.key in cands and _units(item):
-            for p in cands[item.key]:
-                if p.kind is Kind.BUY_X_GET_Y:
-                    eligible.setdefault(p.id, []).append(item)
-                    promos[p.id] = p
-    reachable = [promos[i] for i, its in eligible.items() if sum(_units(x) for x in its) >= promos[i].buy + promos[i].get]
+    for item in sorted(items, key=lambda i: (-i.unit_price, i.sku, i.key)):  # ranked once for every offer
+        for p in cands[item.key] if units.get(item.key) else ():
+            if p.kind is Kind.BUY_X_GET_Y:
+                eligible.setdefault(p.id, []).append(item)
+                promos[p.id] = p
+    reachable = [p for i, p in promos.items() if sum(units[x.key] for x in eligible[i]) >= p.buy + p.get]
+    places = offers.places
+    pool = _Pool(eligible=eligible, units=units, chains=chains, places=places)
     claimed: dict[int, int] = defaultdict(int)
     shares: dict[int, list] = defaultdict(list)
     for group in _components(reachable, eligible):
-        choice = _search(group, eligible, best, places)
+        choice = offers.remember(_search_key(group, pool), partial(_search, group, pool))
         for key, n in choice.claimed.items():
             claimed[key] += n
-        for key, got in choice.shares.items():
-            shares[key].extend(got)
+        for p, free, cut in choice.sets:
+            keys = list(free)
+            for key, amount in zip(keys, allocate(cut, [free[k] for k in keys], places=places)):
+                if amount > 0:
+                    shares[key].append((p, amount))
     return claimed, shares
 
 
 def _components(promos: list[Promotion], eligible) -> list[list[Promotion]]:
     """Buy-X-get-Y offers grouped when they share lines (transitively), each group by rank."""
-    parent = {p.id: p.id for p in promos}
+    groups: list[tuple[set[int], list[Promotion]]] = []
+    for p in sorted(promos, key=lambda p: p.rank):
+        keys = {item.key for item in eligible[p.id]}
+        joined = [g for g in groups if g[0] & keys]
+        groups = [g for g in groups if not g[0] & keys]
+        groups.append((keys.union(*(g[0] for g in joined)), [q for g in joined for q in g[1]] + [p]))
+    return sorted((sorted(g[1], key=lambda p: p.rank) for g in groups), key=lambda g: g[0].rank)
 
-    def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    owner: dict[int, int] = {}
-    for p in promos:
-        for item in eligible[p.id]:
-            if item.key in owner:
-                parent[root(p.id)] = root(owner[item.key])
-            else:
-                owner[item.key] = p.id
-    groups: dict[int, list[Promotion]] = defaultdict(list)
-    for p in promos:
-        groups[root(p.id)].append(p)
-    return [sorted(g, key=lambda p: p.rank) for g in sorted(groups.values(), key=lambda g: min(p.rank for p in g))]
+@dataclass
+class _Pool:
+    """What the search over buy-X-get-Y offers works on."""
+
+    eligible: dict[int, list[Item]]  # offer id -> the lines it covers, ranked dearest first
+    units: dict[int, int]  # line -> whole units
+    chains: dict[int, list[Promotion]]  # line -> its own promotions outside buy X get Y
+    places: int
+    rest: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (line, units left) -> their saving
+
+    def options(self, p: Promotion) -> tuple[int, ...]:
+        """The ways worth trying for offer p: on plain units (2) only when that differs from all (1) and off (0)."""
+        plain = sum(self.units[it.key] for it in self.eligible[p.id] if not self.chains.get(it.key))
+        whole = sum(self.units[it.key] for it in self.eligible[p.id])
+        return (1, 2, 0) if p.buy + p.get <= plain < whole else (1, 0)
+
+    def rest_saving(self, item: Item, left: int) -> Decimal:
+        """What the line's own promotions give the `left` units of it that are in no set."""
+        found = self.rest.get((item.key, left))
+        if found is None:
+            got = _rest(item, Decimal(left), self.chains.get(item.key, []), self.places)
+            found = self.rest[(item.key, left)] = sum((cut for _p, cut in got), ZERO)
+        return found
 
 
 @dataclass
 class _Choice:
     saving: Decimal
     claimed: dict[int, int]
-    shares: dict[int, list]
+    sets: list[tuple[Promotion, dict[int, Decimal], Decimal]]  # (offer, line -> value of its free units, saving)
 
 
-def _search(group: list[Promotion], eligible, best, places) -> _Choice:
+def _search_key(group: list[Promotion], pool: _Pool) -> tuple:
+    """Everything a search's answer depends on, so a reprice that left these lines alone reuses it."""
+    lines = sorted({it.key: it for p in group for it in pool.eligible[p.id]}.values(), key=lambda it: it.key)
+    return ("buy_x_get_y", tuple(p.id for p in group), pool.places,
+            tuple((it, tuple(p.id for p in pool.chains.get(it.key, ()))) for it in lines))
+
+
+def _search(group: list[Promotion], pool: _Pool) -> _Choice:
     """The lowest total over each offer being off (0), on all units (1) or on plain units (2)."""
+    lines = {item.key: item for p in group for item in pool.eligible[p.id]}
     head, tail = group[:MAX_SEARCH], group[MAX_SEARCH:]
-    chosen = None
-    for options in itertools.product((1, 2, 0), repeat=len(head)):
-        tried = _try(list(zip(head, options)), eligible, best, places)
-        if chosen is None or tried.saving > chosen[1].saving:
-            chosen = (list(zip(head, options)), tried)
-    plan, result = chosen
+    plan, result = None, None
+    for options in itertools.product(*(pool.options(p) for p in head)):
+        tried = _try(list(zip(head, options)), lines, pool)
+        if result is None or tried.saving > result.saving:
+            plan, result = list(zip(head, options)), tried
     for p in tail:  # beyond the exhaustive search: added one by one where it helps
-        for option in (1, 2):
-            tried = _try(plan + [(p, option)], eligible, best, places)
-            if tried.saving > result.saving:
-                plan, result = plan + [(p, option)], tried
-                break
+        tries = [(plan + [(p, option)], _try(plan + [(p, option)], lines, pool)) for option in pool.options(p)[:-1]]
+        best_plan, best = max(tries, key=lambda t: t[1].saving)  # max keeps the first of equals
+        if best.saving > result.saving:
+            plan, result = best_plan, best
     return result
 
 
-def _try(plan, eligible, best, places) -> _Choice:
+def _try(plan, lines: dict[int, Item], pool: _Pool) -> _Choice:
+    """What the group's lines save when the offers in plan take their units, in plan order."""
     claimed: dict[int, int] = defaultdict(int)
-    shares: dict[int, list] = defaultdict(list)
+    sets = []
     total = ZERO
-    touched: dict[int, Item] = {}
     for p, option in plan:
-        for item in eligible[p.id]:
-            touched[item.key] = item
         if option == 0:
             continue
-        pool = [it for it in eligible[p.id] if option == 1 or best.get(it.key) is None]
-        pool.sort(key=lambda it: (-it.unit_price, it.sku, it.key))
-        got = _sets(p, pool, claimed, places)
-        for key, amount in got.items():
-            if amount > 0:
-                shares[key].append((p, amount))
-                total += amount
-    for key, item in touched.items():  # what the other promotions still give the units left over
-        left = _units(item) - claimed.get(key, 0)
-        if best.get(key) is not None and left > 0:
-            before = round_money(item.unit_price * left, places)
-            total += _unit_saving(best[key], item.unit_price, Decimal(left), before, places)
-    return _Choice(saving=total, claimed=dict(claimed), shares=dict(shares))
+        ranked = [it for it in pool.eligible[p.id] if option == 1 or not pool.chains.get(it.key)]
+        free = _sets(p, ranked, claimed, pool)
+        if free:
+            cut = p.free_cut(sum(free.values(), ZERO), pool.places)
+            sets.append((p, free, cut))
+            total += cut
+    for key, item in lines.items():  # what the other promotions still give the units left over
+        total += pool.rest_saving(item, pool.units[key] - claimed.get(key, 0))
+    return _Choice(saving=total, claimed=dict(claimed), sets=sets)
 
 
-def _sets(p: Promotion, pool: list[Item], claimed: dict[int, int], places: int) -> dict[int, Decimal]:
-    """Cut pool (ranked) into sets of buy+get; claim their units; each line's saving from p."""
+def _sets(p: Promotion, ranked: list[Item], claimed: dict[int, int], pool: _Pool) -> dict[int, Decimal]:
+    """Cut the ranked lines' units into sets of buy+get and claim the units of the first sets, as many
+    as save most; the value of each line's free units."""
     size = p.buy + p.get
-    avail = [(it, _units(it) - claimed[it.key]) for it in pool]
-    n_sets = sum(n for _it, n in avail if n > 0) // size
-    take, pos = n_sets * size, 0
+    runs = [(it, n) for it in ranked if (n := pool.units[it.key] - claimed[it.key]) > 0]
+    take = sum(n for _it, n in runs) // size
+    if any(pool.chains.get(it.key) for it, _n in runs):
+        take = _sets_worth_taking(p, runs, take, pool)
     free_value: dict[int, Decimal] = {}
-    for it, n in avail:
-        n = min(n, take - pos)
+    pos = 0
+    for it, n in runs:
+        n = min(n, take * size - pos)
         if n <= 0:
-            continue
-        free = _free_below(pos + n, size, p.buy) - _free_below(pos, size, p.buy)
+            break
+        free = p.free_units(pos + n) - p.free_units(pos)
         claimed[it.key] += n
         if free:
             free_value[it.key] = free_value.get(it.key, ZERO) + it.unit_price * free
         pos += n
-    if not free_value:
-        return {}
-    pct = p.percent if p.percent is not None else HUNDRED
-    whole = sum(free_value.values(), ZERO)
-    total = round_money(whole * pct / HUNDRED, places)
-    keys = list(free_value)
-    return dict(zip(keys, allocate(total, [free_value[k] for k in keys], places=places)))
+    return free_value
+
+
+def _sets_worth_taking(p: Promotion, runs: list[tuple[Item, int]], sets: int, pool: _Pool) -> int:
+    """How many of the first sets save most, counting what their units would get outside a set from
+    their own promotions (ties: more sets)."""
+    size = p.buy + p.get
+    left = {it.key: n for it, n in runs}
+    best, best_gain, free_total, lost, pos, i, used = 0, ZERO, ZERO, ZERO, 0, 0, 0
+    for k in range(1, sets + 1):
+        while pos < k * size:  # the units of set k, run by run
+            it, n = runs[i]
+            m = min(n - used, k * size - pos)
+            free_total += it.unit_price * (p.free_units(pos + m) - p.free_units(pos))
+            lost += pool.rest_saving(it, left[it.key]) - pool.rest_saving(it, left[it.key] - m)
+            left[it.key] -= m
+            pos, used = pos + m, used + m
+            if used == n:
+                i, used = i + 1, 0
+        gain = p.free_cut(free_total, pool.places) - lost
+        if gain >= best_gain:
+            best, best_gain = k, gain
+    return best
 
 
 # --- step 2: spend thresholds and coupons ---------------------------------------------------------
 
-def _offered(p: Promotion, subtotal: Decimal, places: int) -> Decimal:
-    """What p would take off an eligible subtotal (0 if not reached), at most the subtotal."""
-    if p.kind is Kind.THRESHOLD:
-        if p.repeating:
-            tier = p.tiers[0]
-            cut = (subtotal // tier.threshold) * tier.amount
-        else:
-            cut = max((t.amount for t in p.tiers if subtotal >= t.threshold), default=ZERO)
-    else:  # coupon
-        if p.threshold is not None and subtotal < p.threshold:
-            return ZERO
-        cut = p.amount if p.amount is not None else round_money(subtotal * p.percent / HUNDRED, places)
-    return min(max(cut, ZERO), subtotal)
-
-
-def _basket_step(items, offers: PromotionSet, live, ctx: Context, totals, places, notes):
+def _basket_step(items, offers: PromotionSet, live, ctx: Context, totals, lines_of, places, notes):
     shares: dict[int, list[Saving]] = {i.key: [] for i in items}
     coupons = {normal_coupon(c) for c in ctx.coupons}
     offered: list[tuple[Promotion, Decimal, list[int]]] = []
@@ -393,9 +375,9 @@ def _basket_step(items, offers: PromotionSet, live, ctx: Context, totals, places
             if p.kind is Kind.COUPON:
                 notes.append(_("{name}: coupon {code} is not valid now").format(name=p.name, code=p.coupon_code))
             continue
-        keys = [i.key for i in items if p.covers(i.sku, i.category)]
+        keys = lines_of.get(p.id, [])
         subtotal = sum((totals[k] for k in keys), ZERO)
-        cut = _offered(p, subtotal, places)
+        cut = p.basket_cut(subtotal, places)
         if cut <= 0:
             notes.append(_("{name}: not reached (eligible subtotal {amount})").format(name=p.name, amount=subtotal))
             continue
@@ -418,9 +400,9 @@ def _basket_step(items, offers: PromotionSet, live, ctx: Context, totals, places
 
 def _one_per_group(offered, notes):
     """At most one promotion per exclusivity group: the one giving most (ties: rank)."""
-    groups: dict[str, list] = defaultdict(list)
+    groups: dict[tuple, list] = defaultdict(list)
     for entry in offered:
-        groups[entry[0].group or f"#{entry[0].id}"].append(entry)
+        groups[("group", entry[0].group) if entry[0].group else ("own", entry[0].id)].append(entry)
     chosen = []
     for entries in groups.values():
         entries.sort(key=lambda e: (-e[1], e[0].rank))
@@ -432,12 +414,12 @@ def _one_per_group(offered, notes):
 
 # --- step 3: gifts --------------------------------------------------------------------------------
 
-def _gift_step(items, offers: PromotionSet, live, left, notes) -> tuple[Gift, ...]:
+def _gift_step(offers: PromotionSet, live, left, lines_of, notes) -> tuple[Gift, ...]:
     offered = []
     for p in offers.gift_level:
         if p.id not in live:
             continue
-        subtotal = sum((left[i.key] for i in items if p.covers(i.sku, i.category)), ZERO)
+        subtotal = sum((left[k] for k in lines_of.get(p.id, ())), ZERO)
         if subtotal < p.threshold:
             notes.append(_("{name}: not reached (eligible subtotal {amount})").format(name=p.name, amount=subtotal))
             continue

@@ -2,20 +2,25 @@
 
 The rules for how they combine live in posapp/domain/pricing.py and docs/promotions.md. A
 promotion here is plain data: checked once (check_promotion) when it is saved or imported.
+PromotionSet holds the promotions a till prices with, indexed by product.
 """
 
 from __future__ import annotations
 
 import enum
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
 
 from posapp.domain.errors import ValidationError
-from posapp.domain.money import MAX_PRICE
+from posapp.domain.money import MAX_PRICE, round_money
 from posapp.i18n import _
 
+ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+MAX_CACHED = 50_000  # answers a PromotionSet remembers (products' promotions, buy-X-get-Y searches)
 
 
 class Kind(str, enum.Enum):
@@ -116,6 +121,113 @@ class Promotion:
             return member_tier is not None and member_tier in self.member_tiers
         return member_tier is not None if self.members_only else True
 
+    def line_cut(self, qty: Decimal, before: Decimal, places: int) -> Decimal:
+        """Special price or percent off: what it takes off qty units that come to `before` so far."""
+        if qty <= 0 or before <= 0:
+            return ZERO
+        if self.kind is Kind.SPECIAL_PRICE:
+            return max(ZERO, before - round_money(self.price * qty, places))
+        return min(before, round_money(before * self.percent / HUNDRED, places))
+
+    def free_units(self, n: int) -> int:
+        """Buy X get Y: how many of the first n ranked units are free (the last Y of each set of X+Y)."""
+        size = self.buy + self.get
+        return (n // size) * self.get + max(0, n % size - self.buy)
+
+    def free_cut(self, value: Decimal, places: int) -> Decimal:
+        """Buy X get Y: what it takes off free units worth value (all of it, or its percent)."""
+        return value if self.percent is None else round_money(value * self.percent / HUNDRED, places)
+
+    def basket_cut(self, subtotal: Decimal, places: int) -> Decimal:
+        """Threshold or coupon: what it takes off an eligible subtotal (0 if not reached), at most that."""
+        if self.kind is Kind.THRESHOLD:
+            if self.repeating:  # every full threshold
+                cut = (subtotal // self.tiers[0].threshold) * self.tiers[0].amount
+            else:  # the highest tier reached
+                reached = [t for t in self.tiers if subtotal >= t.threshold]
+                cut = max(reached, key=lambda t: t.threshold).amount if reached else ZERO
+        elif self.threshold is not None and subtotal < self.threshold:  # a coupon's minimum spend
+            return ZERO
+        else:
+            cut = self.amount if self.amount is not None else round_money(subtotal * self.percent / HUNDRED, places)
+        return min(max(cut, ZERO), subtotal)
+
+
+class PromotionSet:
+    """The promotions a till prices with, indexed by product so a reprice looks at few of them."""
+
+    def __init__(self, promotions, *, gift_products: dict | None = None, places: int = 2):
+        self.places = places
+        self.all = tuple(sorted(promotions, key=lambda p: p.rank))
+        self.gift_products = {sku: g for sku, g in (gift_products or {}).items() if g.active}  # sku -> Product
+        self.gift_prices = {sku: g.price for sku, g in self.gift_products.items()}
+        self.basket_level = tuple(p for p in self.all if p.level == "basket")
+        self.gift_level = tuple(p for p in self.all if p.level == "gift")
+        # Basket promotions and gifts on every product, which need no look-up per product.
+        self.everywhere = frozenset(p.id for p in self.all if p.level != "line" and _everywhere(p))
+        self._by_sku: dict[str, list[Promotion]] = defaultdict(list)
+        self._by_category: dict[str, list[Promotion]] = defaultdict(list)
+        self._wide: list[Promotion] = []
+        for p in self.all:
+            if p.id in self.everywhere:
+                continue
+            if not p.products and not p.categories:
+                self._wide.append(p)
+            for sku in p.products:
+                self._by_sku[sku].append(p)
+            for path in p.categories:
+                self._by_category[path].append(p)
+        self._live_key: tuple | None = None
+        self._live: frozenset[int] = frozenset()
+        self._covering: dict[tuple[str, str], tuple[tuple[Promotion, ...], tuple[Promotion, ...]]] = {}
+        self._remembered: dict = {}
+
+    def __len__(self) -> int:
+        return len(self.all)
+
+    def live_ids(self, at_utc: datetime, local: datetime, member_tier: str | None) -> frozenset[int]:
+        """Ids of the promotions running for this customer now (cached for the same minute)."""
+        # Judged to the minute, so a cached answer is the answer for every moment it is used for.
+        at_utc, local = at_utc.replace(second=0, microsecond=0), local.replace(second=0, microsecond=0)
+        if (at_utc, local, member_tier) != self._live_key:
+            self._live = frozenset(p.id for p in self.all if p.running(at_utc, local) and p.open_to(member_tier))
+            self._live_key = (at_utc, local, member_tier)
+        return self._live
+
+    def covering(self, sku: str, category: str) -> tuple[tuple[Promotion, ...], tuple[Promotion, ...]]:
+        """The line promotions, and the basket promotions and gifts not on every product, that cover a
+        product, running or not, by rank (cached per product)."""
+        found = self._covering.get((sku, category))
+        if found is None:
+            near: dict[int, Promotion] = {p.id: p for p in self._by_sku.get(sku, ())}
+            path = category
+            while path:
+                near.update((p.id, p) for p in self._by_category.get(path, ()))
+                path = path.rpartition("/")[0]
+            near.update((p.id, p) for p in self._wide)
+            ranked = sorted((p for p in near.values() if p.covers(sku, category)), key=lambda p: p.rank)
+            found = (tuple(p for p in ranked if p.level == "line"), tuple(p for p in ranked if p.level != "line"))
+            _make_room(self._covering)
+            self._covering[(sku, category)] = found
+        return found
+
+    def remember(self, key: tuple, compute: Callable):
+        """compute()'s answer, kept for the same key (the engine's buy-X-get-Y searches)."""
+        found = self._remembered.get(key)
+        if found is None:
+            _make_room(self._remembered)
+            found = self._remembered[key] = compute()
+        return found
+
+
+def _everywhere(p: Promotion) -> bool:
+    return not (p.products or p.categories or p.exclude_products or p.exclude_categories)
+
+
+def _make_room(cache: dict) -> None:
+    if len(cache) >= MAX_CACHED:  # a till runs for days: start again rather than grow without end
+        cache.clear()
+
 
 def _under(category: str, paths: tuple[str, ...]) -> bool:
     return any(category == p or category.startswith(p + "/") for p in paths)
@@ -195,6 +307,10 @@ def _check_threshold(p: Promotion, places: int) -> list[str]:
     thresholds = [t.threshold for t in p.tiers]
     if len(set(thresholds)) != len(thresholds):
         problems.append(_("two tiers have the same threshold"))
+    elif not problems:  # the highest tier reached applies, so reaching more must never give less
+        amounts = [t.amount for t in sorted(p.tiers, key=lambda t: t.threshold)]
+        if amounts != sorted(amounts):
+            problems.append(_("a higher tier takes off less than a lower one"))
     return problems
 
 
