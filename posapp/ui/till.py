@@ -90,9 +90,13 @@ class TillPage(CashControl, OfferControl, QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         header = self.table.horizontalHeader()
-        header.setResizeContentsPrecision(0)  # size columns from visible rows, not all 200 lines
-        for column in (0, 2, 3, 4, 5):
-            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        # Fixed widths from the font, not sized to the contents: rows are inserted one by one (no
+        # model reset), and sizing to contents on every scan costs a repaint of the whole table.
+        width = self.table.fontMetrics().horizontalAdvance
+        for column, sample in ((0, "0000"), (2, "0000.000 kg"), (3, "¥00,000.00 (¥00,000.00)"),
+                               (4, "-¥0,000.00 满200减20，满500减60"), (5, "¥000,000.00")):
+            header.setSectionResizeMode(column, QHeaderView.Interactive)
+            header.resizeSection(column, width(sample) + 16)
         self.total = QLabel()
         self.total.setObjectName("total")
         self.summary = QLabel()
