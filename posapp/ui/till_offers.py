@@ -4,6 +4,7 @@ scan field, the member (F3), and what the cashier sees of them under the total."
 from __future__ import annotations
 
 from posapp.domain.errors import NotFound
+from posapp.domain.promotions import normal_coupon
 from posapp.i18n import _, money
 from posapp.services import catalog
 from posapp.services import promotions as promotion_service
@@ -13,17 +14,27 @@ class OfferControl:
     """Mixed into TillPage, which provides store, runner, basket, _ask, refresh, info, refuse."""
 
     offers = None
+    offers_version = None
     member_name = ""
 
     def load_offers(self) -> None:
-        """(Re)load the running promotions off the UI thread; the basket is repriced when they come."""
-        store = self.store
-        self.runner.run(lambda: promotion_service.load_offers(store.uow(), store.station),
-                        self._offers_loaded, self.refuse)
+        """(Re)load the running promotions off the UI thread when a manager changed them; the
+        basket is repriced when they come."""
+        store, known = self.store, self.offers_version
 
-    def _offers_loaded(self, offers) -> None:
-        self.offers = offers
-        self.basket.set_offers(offers, self.clock)
+        def load():
+            version = promotion_service.offers_version(store.uow())
+            if version == known:
+                return None
+            return version, promotion_service.load_offers(store.uow(), store.station)
+
+        self.runner.run(load, self._offers_loaded, self.refuse)
+
+    def _offers_loaded(self, loaded) -> None:
+        if loaded is None:
+            return
+        self.offers_version, self.offers = loaded
+        self.basket.set_offers(self.offers, self.clock)
         self.refresh()
 
     # --- coupons --------------------------------------------------------------------------------
@@ -100,9 +111,9 @@ class OfferControl:
         """Lines under the total: basket promotions with their savings, gifts, coupons waiting, member."""
         parts = [f"{s.name} -{money(s.amount, self.currency)}" for s in totals.promotions if s.level == "basket"]
         parts += [_("Gift: {name} x{qty}").format(name=self._gift_name(g.sku), qty=g.qty) for g in totals.gifts]
-        applied = {s.code for s in totals.promotions}
-        waiting = [c for c in self.basket.coupons if not any(c == p.coupon_code.upper() for p in self._coupon_promos()
-                                                             if p.code in applied)]
+        applied = {normal_coupon(p.coupon_code) for p in self._coupon_promos()
+                   if any(s.promotion_id == p.id for s in totals.promotions)}
+        waiting = [c for c in self.basket.coupons if c not in applied]
         if waiting:
             parts.append(_("Coupons not yet applying: {codes}").format(codes=", ".join(waiting)))
         if self.basket.member_code:

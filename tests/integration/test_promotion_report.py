@@ -21,15 +21,14 @@ The store's month (Asia/Shanghai, prices include tax; all times below store-loca
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from admin_run import run_admin
 
 from posapp.domain.basket import Basket
 from posapp.domain.catalog import ProductSpec
@@ -191,13 +190,7 @@ def test_a_range_without_promotions_is_a_clear_empty_report(uow, station, month,
 
 # --- posapp-admin report promotions ----------------------------------------------------------------
 
-def _admin(home: Path, *args) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSAPP_")}
-    env.update(XDG_CONFIG_HOME=str(home / "xdg-config"), XDG_DATA_HOME=str(home / "xdg-data"),
-               XDG_CONFIG_DIRS=str(home / "xdg-site"), PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "posapp.cli", *map(str, args), "--config", home / "posapp.toml"],
-                          stdin=subprocess.DEVNULL, capture_output=True, env=env, cwd=home, timeout=120,
-                          encoding="utf-8")
+_admin = run_admin
 
 
 @pytest.fixture

@@ -20,13 +20,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from admin_run import run_admin
 
 from posapp.devices.receipt import render_text
 from posapp.domain.basket import Basket
@@ -352,13 +352,7 @@ def test_a_pdf_page_as_an_image(shop, tmp_path):
 
 # --- posapp-admin report ---------------------------------------------------------------------------
 
-def _admin(home: Path, *args) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POSAPP_")}
-    env.update(XDG_CONFIG_HOME=str(home / "xdg-config"), XDG_DATA_HOME=str(home / "xdg-data"),
-               XDG_CONFIG_DIRS=str(home / "xdg-site"), PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "posapp.cli", *map(str, args), "--config", home / "posapp.toml"],
-                          stdin=subprocess.DEVNULL, capture_output=True, env=env, cwd=home, timeout=120,
-                          encoding="utf-8")
+_admin = run_admin
 
 
 @pytest.fixture
