@@ -1,0 +1,7 @@
+"""python -m posapp.cli: posapp-admin."""
+
+import sys
+
+from posapp.cli import main
+
+sys.exit(main())
