@@ -205,6 +205,7 @@ class Basket:
         self._discount, self._discount_pct = ZERO, None  # basket discount: fixed amount or percent
         self.coupons: tuple[str, ...] = ()
         self._priced: tuple[tuple, Pricing | None] | None = None
+        self._items: dict[int, tuple[BasketLine, Item]] = {}  # line number -> (line, its Item), reused
 
     # --- promotions ---------------------------------------------------------------------------
     def set_offers(self, offers: PromotionSet | None, clock=None) -> None:
@@ -241,13 +242,21 @@ class Basket:
                ctx.coupons, id(self.offers))
         if self._priced is not None and self._priced[0] == key:
             return self._priced[1]
-        items = [Item(key=x.line_no, sku=x.product.sku, category=x.product.category, unit_price=x.unit_price,
-                      qty=x.qty, amount=x.total, pieces=not x.product.weighed,
-                      promotable=not (x.price_overridden or x.discount or x.discount_pct)
-                      and x.unit_price == x.product.price) for x in lines]
-        result = price(items, self.offers, ctx)
+        result = price([self._item(x) for x in lines], self.offers, ctx)
         self._priced = (key, result)
         return result
+
+    def _item(self, x: BasketLine) -> Item:
+        """The line as the engine sees it (made again only when the line changed)."""
+        kept = self._items.get(x.line_no)
+        if kept is not None and kept[0] is x:
+            return kept[1]
+        item = Item(key=x.line_no, sku=x.product.sku, category=x.product.category, unit_price=x.unit_price,
+                    qty=x.qty, amount=x.total, pieces=not x.product.weighed,
+                    promotable=not (x.price_overridden or x.discount or x.discount_pct)
+                    and x.unit_price == x.product.price)
+        self._items[x.line_no] = (x, item)
+        return item
 
     @property
     def lines(self) -> tuple[BasketLine, ...]:
@@ -403,7 +412,8 @@ class Basket:
         if pricing is None:
             subtotal, promo, promoted, gifts = round_money(sum(nets.values(), ZERO), self.places), ZERO, ZERO, ()
         else:
-            subtotal = sum((pricing.lines[x.line_no].total for x in lines), ZERO)
+            priced = pricing.lines
+            subtotal = sum([priced[x.line_no].total for x in lines], ZERO)
             promo, gifts = pricing.basket_discount, pricing.gifts
             promoted = pricing.line_discount + pricing.gift_value
         after = subtotal - promo
@@ -417,9 +427,10 @@ class Basket:
         added_tax = ZERO if self.prices_include_tax else sum((t.tax for t in taxes), ZERO)
         # Savings as SaleLine.savings and Sale.savings count them: list price, line discounts,
         # promotions and gifts, and the cashier's basket discount.
-        savings = sum((round_money((x.list_price - x.unit_price) * x.qty, self.places) + x.discount
-                       for x in lines), discount + promo + promoted)
-        count = sum(1 if x.product.weighed else int(x.qty) for x in lines) + sum(g.qty for g in gifts)
+        savings = sum([round_money((x.list_price - x.unit_price) * x.qty, self.places) + x.discount
+                       for x in lines if x.list_price != x.unit_price or x.discount],
+                      round_money(discount + promo + promoted, self.places))
+        count = sum([1 if x.product.weighed else int(x.qty) for x in lines]) + sum(g.qty for g in gifts)
         return Totals(subtotal=subtotal, basket_discount=discount, total=after - discount + added_tax,
                       taxes=taxes, savings=savings, item_count=count, promo_discount=promo,
                       promotions=pricing.applied if pricing else (), gifts=gifts)
@@ -449,7 +460,7 @@ class Basket:
                 line_no=n, product_id=product.id, sku=product.sku, name=product.name, unit=product.unit,
                 qty=Decimal(gift.qty), unit_price=gift.unit_price, list_price=gift.unit_price, discount=ZERO,
                 total=ZERO, tax_class=product.tax_class, tax_rate=product.tax_rate, weighed=False,
-                promotions=(_line_promotion(replace(gift.saving, amount=value)),), paid=ZERO))
+                promotions=(_line_promotion(gift.saving._replace(amount=value)),), paid=ZERO))
         return tuple(found)
 
 

@@ -35,7 +35,7 @@ def to_minor(amount: Decimal, places: int = 2) -> int:
 
 
 def from_minor(minor: int, places: int = 2) -> Decimal:
-    return Decimal(int(minor)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+    return Decimal(int(minor)).scaleb(-places)  # exponent -places: 0 -> 0.00
 
 
 def parse_decimal(text: str, *, what: str) -> Decimal:

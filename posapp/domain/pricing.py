@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from posapp.domain.money import from_minor, round_money
 from posapp.domain.promotions import Kind, Promotion, PromotionSet, normal_coupon
@@ -45,9 +46,9 @@ ZERO = Decimal(0)
 MAX_SEARCH = 4  # buy-X-get-Y offers sharing units that are searched exhaustively (3**4 tries)
 
 
-@dataclass(frozen=True)
-class Item:
-    """A basket line as the engine sees it."""
+class Item(NamedTuple):
+    """A basket line as the engine sees it (a named tuple: cheap to hash, as the engine's caches do
+    on every reprice)."""
 
     key: int  # the line number
     sku: str
@@ -67,8 +68,10 @@ class Context:
     coupons: frozenset[str] = frozenset()  # codes entered at the till (normal_coupon form)
 
 
-@dataclass(frozen=True)
-class Saving:
+class Saving(NamedTuple):
+    """What one promotion takes off (a line, a line's share, or the basket). A named tuple: a reprice
+    makes hundreds of them."""
+
     promotion_id: int
     code: str
     name: str
@@ -80,16 +83,42 @@ class Saving:
         return self.kind.level
 
 
-@dataclass(frozen=True)
 class PricedLine:
-    key: int
-    savings: tuple[Saving, ...]  # line promotions, then basket promotions' shares
-    total: Decimal  # amount - line promotions
-    net: Decimal  # total - basket promotions' shares
+    """A line's promotions and what is left of it. The basket promotions' shares are kept in minor
+    units and made Savings when asked for: a reprice splits every basket promotion over the whole
+    basket again, and the till only shows the line promotions."""
+
+    __slots__ = ("key", "line_savings", "shares", "total", "net", "places")
+
+    def __init__(self, key: int, line_savings: tuple[Saving, ...], total: Decimal, net: Decimal,
+                 shares: tuple[tuple[Saving, int], ...] = (), places: int = 2):
+        self.key = key
+        self.line_savings = line_savings  # line promotions
+        self.shares = shares  # (the basket promotion's saving, this line's share in minor units)
+        self.total = total  # amount - line promotions
+        self.net = net  # total - basket promotions' shares
+        self.places = places
+
+    @property
+    def savings(self) -> tuple[Saving, ...]:
+        """Line promotions, then the basket promotions' shares."""
+        return self.line_savings + tuple(s._replace(amount=from_minor(m, self.places)) for s, m in self.shares)
 
     @property
     def line_saving(self) -> Decimal:
-        return sum((s.amount for s in self.savings if s.level == "line"), ZERO)
+        return sum((s.amount for s in self.line_savings), ZERO)
+
+    def _fields(self) -> tuple:
+        return (self.key, self.line_savings, self.shares, self.total, self.net, self.places)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PricedLine) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"PricedLine(key={self.key}, savings={self.savings!r}, total={self.total!r}, net={self.net!r})"
 
 
 @dataclass(frozen=True)
@@ -129,14 +158,16 @@ def price(items: list[Item], offers: PromotionSet, ctx: Context) -> Pricing:
     places = offers.places
     live = offers.live_ids(ctx.at_utc, ctx.local, ctx.member_tier)
     notes: list[str] = []
-    line_savings = _line_step(items, offers, live, places)
-    totals = {i.key: i.amount - sum((s.amount for s in line_savings[i.key]), ZERO) for i in items}
+    alone = {i.key: _alone(i, offers, live) for i in items}
+    line_savings, totals = _line_step(items, alone, offers, live)
     lines_of = _lines_of(items, offers)
-    basket_savings, basket_applied = _basket_step(items, offers, live, ctx, totals, lines_of, places, notes)
-    left = {k: totals[k] - sum((s.amount for s in basket_savings[k]), ZERO) for k in totals}
+    basket_savings, basket_applied, nets = _basket_step(offers, live, ctx, totals, lines_of, places, notes)
+    left = dict(totals)
+    for key in basket_savings:
+        left[key] = from_minor(nets[key], places)
     gifts = _gift_step(offers, live, left, lines_of, notes)
-    lines = {i.key: PricedLine(key=i.key, savings=tuple(line_savings[i.key]) + tuple(basket_savings[i.key]),
-                               total=totals[i.key], net=left[i.key]) for i in items}
+    lines = {i.key: PricedLine(i.key, line_savings[i.key], totals[i.key], left[i.key],
+                               tuple(basket_savings.get(i.key, ())), places) for i in items}
     applied = _sum_line_savings(line_savings, offers) + basket_applied + tuple(g.saving for g in gifts)
     return Pricing(lines=lines, gifts=gifts, applied=applied, notes=tuple(notes))
 
@@ -153,22 +184,60 @@ def _lines_of(items: list[Item], offers: PromotionSet) -> dict[int, list[int]]:
     return found
 
 
-def _sum_line_savings(line_savings, offers: PromotionSet) -> tuple[Saving, ...]:
+def _sum_line_savings(line_savings: dict[int, tuple[Saving, ...]], offers: PromotionSet) -> tuple[Saving, ...]:
     """One saving per line promotion used, with its total, by rank."""
-    found: dict[int, Saving] = {}
-    for s in (s for savings in line_savings.values() for s in savings):
-        had = found.get(s.promotion_id)
-        found[s.promotion_id] = s if had is None else replace(had, amount=had.amount + s.amount)
-    return tuple(found[p.id] for p in offers.all if p.id in found)
+    amounts: dict[int, Decimal] = {}
+    first: dict[int, Saving] = {}
+    for savings in line_savings.values():
+        for s in savings:
+            pid = s.promotion_id
+            if pid in amounts:
+                amounts[pid] += s.amount
+            else:
+                amounts[pid], first[pid] = s.amount, s
+    ranked = sorted(amounts, key=lambda pid: offers.by_id[pid].rank)
+    return tuple(first[pid]._replace(amount=amounts[pid]) for pid in ranked)
 
 
 # --- step 1: line promotions ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Alone:
+    """What a line gets from its own promotions outside buy X get Y, for one set of running promotions
+    (kept per line, so a reprice after a scan works these out for the scanned line only)."""
+
+    cands: tuple[Promotion, ...]  # the running line promotions that may apply to it
+    chain: tuple[Promotion, ...]  # its promotions outside buy X get Y (see _chain)
+    bxgy: tuple[Promotion, ...]  # the buy-X-get-Y offers its whole units may be in
+    savings: tuple[Saving, ...]  # the chain's savings on every unit
+    total: Decimal  # the line's amount less those savings
+
+
+def _alone(item: Item, offers: PromotionSet, live: frozenset[int]) -> _Alone:
+    key = ("alone", item, live)
+    found = offers.remembered(key)
+    if found is None:
+        found = offers.remember(key, partial(_work_alone, item, offers, live))
+    return found
+
+
+def _work_alone(item: Item, offers: PromotionSet, live: frozenset[int]) -> _Alone:
+    if not (item.promotable and item.amount > 0):
+        return _Alone(cands=(), chain=(), bxgy=(), savings=(), total=item.amount)
+    places = offers.places
+    cands = tuple(p for p in offers.covering(item.sku, item.category)[0] if p.id in live)
+    chain = tuple(_chain(item, cands, places))
+    got = _rest(item, item.qty, chain, places)
+    bxgy = tuple(p for p in cands if p.kind is Kind.BUY_X_GET_Y) if _units(item) else ()
+    return _Alone(cands=cands, chain=chain, bxgy=bxgy, savings=tuple(_saving(p, cut) for p, cut in got),
+                  total=item.amount - sum((cut for _p, cut in got), ZERO))
+
 
 def _units(item: Item) -> int:
     return int(item.qty) if item.pieces and item.qty == item.qty.to_integral_value() else 0
 
 
-def _chain(item: Item, found: list[Promotion], places: int) -> list[Promotion]:
+def _chain(item: Item, found, places: int) -> list[Promotion]:
     """The line's promotions outside buy X get Y: the single one that saves most, then stackables."""
     single = [(p, p.line_cut(item.qty, item.amount, places)) for p in found
               if p.kind is not Kind.BUY_X_GET_Y and not p.stackable]
@@ -177,7 +246,7 @@ def _chain(item: Item, found: list[Promotion], places: int) -> list[Promotion]:
     return head + [p for p in found if p.stackable and p.kind is not Kind.BUY_X_GET_Y]
 
 
-def _rest(item: Item, qty: Decimal, chain: list[Promotion], places: int) -> list[tuple[Promotion, Decimal]]:
+def _rest(item: Item, qty: Decimal, chain, places: int) -> list[tuple[Promotion, Decimal]]:
     """(promotion, saving) of the chain on the qty units of item that are in no buy-X-get-Y set."""
     if qty <= 0:
         return []
@@ -191,56 +260,62 @@ def _rest(item: Item, qty: Decimal, chain: list[Promotion], places: int) -> list
     return got
 
 
-def _line_step(items: list[Item], offers: PromotionSet, live, places: int) -> dict[int, list[Saving]]:
-    savings: dict[int, list[Saving]] = {i.key: [] for i in items}
-    by_key = {i.key: i for i in items}
-    cands = {i.key: [p for p in offers.covering(i.sku, i.category)[0] if p.id in live]
-             for i in items if i.promotable and i.amount > 0}
-    chains = {key: _chain(by_key[key], found, places) for key, found in cands.items()}
-    claimed, bxgy = _buy_x_get_y(items, cands, chains, offers)
-    for key in cands:
-        item = by_key[key]
-        got = bxgy.get(key, []) + _rest(item, item.qty - claimed.get(key, 0), chains[key], places)
-        savings[key].extend(_saving(p, amount) for p, amount in got)
-    return savings
+def _line_step(items: list[Item], alone: dict[int, _Alone], offers: PromotionSet, live: frozenset[int]):
+    """Each line's line-promotion savings, and its total after them."""
+    in_sets = _buy_x_get_y(items, alone, offers, live)
+    savings: dict[int, tuple[Saving, ...]] = {}
+    totals: dict[int, Decimal] = {}
+    for item in items:
+        done = in_sets.get(item.key)
+        if done is None:  # no unit in a set: what it gets alone
+            own = alone[item.key]
+            savings[item.key], totals[item.key] = own.savings, own.total
+        else:
+            savings[item.key], totals[item.key] = done
+    return savings, totals
 
 
-def _buy_x_get_y(items, cands, chains, offers: PromotionSet):
-    """Units each line has in buy-X-get-Y sets, and each line's (promotion, saving) from them."""
-    units = {i.key: _units(i) for i in items if i.key in cands}
+def _buy_x_get_y(items: list[Item], alone: dict[int, _Alone], offers: PromotionSet, live: frozenset[int]):
+    """The (savings, total) of each line with units in buy-X-get-Y sets."""
+    in_reach = [i for i in items if alone[i.key].bxgy]
+    if not in_reach:
+        return {}
+    units = {i.key: _units(i) for i in in_reach}
     eligible: dict[int, list[Item]] = {}
     promos: dict[int, Promotion] = {}
-    for item in sorted(items, key=lambda i: (-i.unit_price, i.sku, i.key)):  # ranked once for every offer
-        for p in cands[item.key] if units.get(item.key) else ():
-            if p.kind is Kind.BUY_X_GET_Y:
-                eligible.setdefault(p.id, []).append(item)
-                promos[p.id] = p
+    for item in sorted(in_reach, key=lambda i: (-i.unit_price, i.sku, i.key)):  # ranked once for every offer
+        for p in alone[item.key].bxgy:
+            eligible.setdefault(p.id, []).append(item)
+            promos[p.id] = p
     reachable = [p for i, p in promos.items() if sum(units[x.key] for x in eligible[i]) >= p.buy + p.get]
-    places = offers.places
-    pool = _Pool(eligible=eligible, units=units, chains=chains, places=places)
-    claimed: dict[int, int] = defaultdict(int)
-    shares: dict[int, list] = defaultdict(list)
-    for group in _components(reachable, eligible):
-        choice = offers.remember(_search_key(group, pool), partial(_search, group, pool))
-        for key, n in choice.claimed.items():
-            claimed[key] += n
-        for p, free, cut in choice.sets:
-            keys = list(free)
-            for key, amount in zip(keys, allocate(cut, [free[k] for k in keys], places=places)):
-                if amount > 0:
-                    shares[key].append((p, amount))
-    return claimed, shares
+    pool = _Pool(eligible=eligible, units=units, chains={k: alone[k].chain for k in units}, places=offers.places,
+                 live=live)
+    done: dict[int, tuple[tuple[Saving, ...], Decimal]] = {}
+    for group in _components(reachable, eligible):  # the groups share no line
+        done.update(offers.remember(_search_key(group, pool), partial(_search, group, pool)).done)
+    return done
 
 
 def _components(promos: list[Promotion], eligible) -> list[list[Promotion]]:
     """Buy-X-get-Y offers grouped when they share lines (transitively), each group by rank."""
-    groups: list[tuple[set[int], list[Promotion]]] = []
+    parent = {p.id: p.id for p in promos}
+
+    def root(pid: int) -> int:
+        while parent[pid] != pid:
+            parent[pid] = pid = parent[parent[pid]]
+        return pid
+
+    first: dict[int, int] = {}  # line -> the first offer seen on it
+    for p in promos:
+        for item in eligible[p.id]:
+            other = first.setdefault(item.key, p.id)
+            a, b = root(p.id), root(other)
+            if a != b:
+                parent[a] = b
+    groups: dict[int, list[Promotion]] = defaultdict(list)
     for p in sorted(promos, key=lambda p: p.rank):
-        keys = {item.key for item in eligible[p.id]}
-        joined = [g for g in groups if g[0] & keys]
-        groups = [g for g in groups if not g[0] & keys]
-        groups.append((keys.union(*(g[0] for g in joined)), [q for g in joined for q in g[1]] + [p]))
-    return sorted((sorted(g[1], key=lambda p: p.rank) for g in groups), key=lambda g: g[0].rank)
+        groups[root(p.id)].append(p)
+    return sorted(groups.values(), key=lambda g: g[0].rank)
 
 
 @dataclass
@@ -249,8 +324,9 @@ class _Pool:
 
     eligible: dict[int, list[Item]]  # offer id -> the lines it covers, ranked dearest first
     units: dict[int, int]  # line -> whole units
-    chains: dict[int, list[Promotion]]  # line -> its own promotions outside buy X get Y
+    chains: dict[int, tuple[Promotion, ...]]  # line -> its own promotions outside buy X get Y
     places: int
+    live: frozenset[int]  # the promotions running
     rest: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (line, units left) -> their saving
 
     def options(self, p: Promotion) -> tuple[int, ...]:
@@ -263,66 +339,112 @@ class _Pool:
         """What the line's own promotions give the `left` units of it that are in no set."""
         found = self.rest.get((item.key, left))
         if found is None:
-            got = _rest(item, Decimal(left), self.chains.get(item.key, []), self.places)
+            got = _rest(item, Decimal(left), self.chains.get(item.key, ()), self.places)
             found = self.rest[(item.key, left)] = sum((cut for _p, cut in got), ZERO)
         return found
 
 
 @dataclass
 class _Choice:
-    saving: Decimal
+    saving: Decimal  # what the group's lines save against their units all being in no set
     claimed: dict[int, int]
     sets: list[tuple[Promotion, dict[int, Decimal], Decimal]]  # (offer, line -> value of its free units, saving)
+    done: dict[int, tuple[tuple[Saving, ...], Decimal]] = field(default_factory=dict)  # line -> (savings, total)
 
 
 def _search_key(group: list[Promotion], pool: _Pool) -> tuple:
-    """Everything a search's answer depends on, so a reprice that left these lines alone reuses it."""
+    """Everything a search's answer depends on, so a reprice that left these lines alone reuses it
+    (each line's own promotions follow from the line and the promotions running)."""
     lines = sorted({it.key: it for p in group for it in pool.eligible[p.id]}.values(), key=lambda it: it.key)
-    return ("buy_x_get_y", tuple(p.id for p in group), pool.places,
-            tuple((it, tuple(p.id for p in pool.chains.get(it.key, ()))) for it in lines))
+    return ("buy_x_get_y", tuple(p.id for p in group), pool.places, pool.live, tuple(lines))
 
 
 def _search(group: list[Promotion], pool: _Pool) -> _Choice:
-    """The lowest total over each offer being off (0), on all units (1) or on plain units (2)."""
+    """The lowest total over each offer being off (0), on all units (1) or on plain units (2): every
+    combination for the first MAX_SEARCH offers (walked depth first, so combinations share the work
+    of the offers they start with, and an option that leaves the same units as one tried before it
+    is not walked again: it can only tie, and the first of equals wins), then the others one by one
+    where they help."""
     lines = {item.key: item for p in group for item in pool.eligible[p.id]}
     head, tail = group[:MAX_SEARCH], group[MAX_SEARCH:]
-    plan, result = None, None
-    for options in itertools.product(*(pool.options(p) for p in head)):
-        tried = _try(list(zip(head, options)), lines, pool)
-        if result is None or tried.saving > result.saving:
-            plan, result = list(zip(head, options)), tried
+    best: list[_State] = []
+
+    def walk(i: int, state: _State) -> None:
+        if i == len(head):
+            if not best or state.saving(lines, pool) > best[0].saving(lines, pool):
+                best[:] = [state]
+            return
+        seen: list[_State] = []
+        for option in pool.options(head[i]):
+            after = state.then(head[i], option, pool)
+            if not any(after.same(other) for other in seen):
+                seen.append(after)
+                walk(i + 1, after)
+
+    walk(0, _State(claimed={}, sets=(), cut=ZERO))
+    state = best[0]
     for p in tail:  # beyond the exhaustive search: added one by one where it helps
-        tries = [(plan + [(p, option)], _try(plan + [(p, option)], lines, pool)) for option in pool.options(p)[:-1]]
-        best_plan, best = max(tries, key=lambda t: t[1].saving)  # max keeps the first of equals
-        if best.saving > result.saving:
-            plan, result = best_plan, best
+        tries = [state.then(p, option, pool) for option in pool.options(p)[:-1]]
+        found = max(tries, key=lambda t: t.saving(lines, pool))  # max keeps the first of equals
+        if found.saving(lines, pool) > state.saving(lines, pool):
+            state = found
+    result = _Choice(saving=state.saving(lines, pool), claimed=state.claimed, sets=list(state.sets))
+    got: dict[int, list[tuple[Promotion, Decimal]]] = {key: [] for key in state.claimed}
+    for p, free, cut in result.sets:  # each set's saving shared over the lines of its free units
+        keys = list(free)
+        for key, amount in zip(keys, allocate(cut, [free[k] for k in keys], places=pool.places)):
+            if amount > 0:
+                got[key].append((p, amount))
+    for key, n in state.claimed.items():  # then what the line's own promotions give its other units
+        item = lines[key]
+        found = got[key] + _rest(item, item.qty - n, pool.chains.get(key, ()), pool.places)
+        result.done[key] = (tuple(_saving(p, amount) for p, amount in found),
+                            item.amount - sum((amount for _p, amount in found), ZERO))
     return result
 
 
-def _try(plan, lines: dict[int, Item], pool: _Pool) -> _Choice:
-    """What the group's lines save when the offers in plan take their units, in plan order."""
-    claimed: dict[int, int] = defaultdict(int)
-    sets = []
-    total = ZERO
-    for p, option in plan:
+@dataclass
+class _State:
+    """Where a search stands after some offers took their units."""
+
+    claimed: dict[int, int]  # line -> its units in sets
+    sets: tuple[tuple[Promotion, dict[int, Decimal], Decimal], ...]  # (offer, line -> value of its free units, saving)
+    cut: Decimal  # what the sets take off
+    _saving: Decimal | None = None
+
+    def then(self, p: Promotion, option: int, pool: _Pool) -> _State:
+        """The state after offer p takes its units: off (0), on all units (1), on plain units (2)."""
         if option == 0:
-            continue
+            return self
         ranked = [it for it in pool.eligible[p.id] if option == 1 or not pool.chains.get(it.key)]
+        claimed = dict(self.claimed)
         free = _sets(p, ranked, claimed, pool)
-        if free:
-            cut = p.free_cut(sum(free.values(), ZERO), pool.places)
-            sets.append((p, free, cut))
-            total += cut
-    for key, item in lines.items():  # what the other promotions still give the units left over
-        total += pool.rest_saving(item, pool.units[key] - claimed.get(key, 0))
-    return _Choice(saving=total, claimed=dict(claimed), sets=sets)
+        if not free:
+            return self
+        cut = p.free_cut(sum(free.values(), ZERO), pool.places)
+        return _State(claimed=claimed, sets=(*self.sets, (p, free, cut)), cut=self.cut + cut)
+
+    def same(self, other: _State) -> bool:
+        return self is other or (self.claimed == other.claimed and self.sets == other.sets)
+
+    def saving(self, lines: dict[int, Item], pool: _Pool) -> Decimal:
+        """What the lines save against all their units being in no set: the sets' savings, less what
+        the other promotions no longer give the units in them (the same difference for every state
+        as comparing whole totals)."""
+        if self._saving is None:
+            total = self.cut
+            for key, n in self.claimed.items():
+                item = lines[key]
+                total += pool.rest_saving(item, pool.units[key] - n) - pool.rest_saving(item, pool.units[key])
+            self._saving = total
+        return self._saving
 
 
 def _sets(p: Promotion, ranked: list[Item], claimed: dict[int, int], pool: _Pool) -> dict[int, Decimal]:
     """Cut the ranked lines' units into sets of buy+get and claim the units of the first sets, as many
     as save most; the value of each line's free units."""
     size = p.buy + p.get
-    runs = [(it, n) for it in ranked if (n := pool.units[it.key] - claimed[it.key]) > 0]
+    runs = [(it, n) for it in ranked if (n := pool.units[it.key] - claimed.get(it.key, 0)) > 0]
     take = sum(n for _it, n in runs) // size
     if any(pool.chains.get(it.key) for it, _n in runs):
         take = _sets_worth_taking(p, runs, take, pool)
@@ -333,7 +455,7 @@ def _sets(p: Promotion, ranked: list[Item], claimed: dict[int, int], pool: _Pool
         if n <= 0:
             break
         free = p.free_units(pos + n) - p.free_units(pos)
-        claimed[it.key] += n
+        claimed[it.key] = claimed.get(it.key, 0) + n
         if free:
             free_value[it.key] = free_value.get(it.key, ZERO) + it.unit_price * free
         pos += n
@@ -364,10 +486,26 @@ def _sets_worth_taking(p: Promotion, runs: list[tuple[Item, int]], sets: int, po
 
 # --- step 2: spend thresholds and coupons ---------------------------------------------------------
 
-def _basket_step(items, offers: PromotionSet, live, ctx: Context, totals, lines_of, places, notes):
-    shares: dict[int, list[Saving]] = {i.key: [] for i in items}
+_NO_LINES: tuple[int, ...] = ()
+
+
+def _subtotal(keys, amounts: dict[int, Decimal], sums: dict[int, Decimal]) -> Decimal:
+    """What the lines in keys come to; worked out once per list (every promotion on the whole
+    basket shares one list of lines)."""
+    found = sums.get(id(keys))
+    if found is None:
+        found = sums[id(keys)] = sum((amounts[k] for k in keys), ZERO)
+    return found
+
+
+def _basket_step(offers: PromotionSet, live, ctx: Context, totals, lines_of, places, notes):
+    """Each line's shares of the basket promotions that apply, as (the promotion's saving, the share
+    in minor units) (only lines with a share are in it); one saving per promotion applied; and what
+    is left of each line, in minor units (empty when none applied)."""
+    shares: dict[int, list[tuple[Saving, int]]] = {}
     coupons = {normal_coupon(c) for c in ctx.coupons}
     offered: list[tuple[Promotion, Decimal, list[int]]] = []
+    sums: dict[int, Decimal] = {}
     for p in offers.basket_level:
         if p.kind is Kind.COUPON and normal_coupon(p.coupon_code) not in coupons:
             continue
@@ -375,27 +513,28 @@ def _basket_step(items, offers: PromotionSet, live, ctx: Context, totals, lines_
             if p.kind is Kind.COUPON:
                 notes.append(_("{name}: coupon {code} is not valid now").format(name=p.name, code=p.coupon_code))
             continue
-        keys = lines_of.get(p.id, [])
-        subtotal = sum((totals[k] for k in keys), ZERO)
+        keys = lines_of.get(p.id, _NO_LINES)
+        subtotal = _subtotal(keys, totals, sums)
         cut = p.basket_cut(subtotal, places)
         if cut <= 0:
             notes.append(_("{name}: not reached (eligible subtotal {amount})").format(name=p.name, amount=subtotal))
             continue
         offered.append((p, cut, keys))
     chosen = _one_per_group(offered, notes)
-    left = dict(totals)
+    left = {k: _minor(v, places) for k, v in totals.items()} if chosen else {}  # minor units from here
     applied = []
     for p, cut, keys in sorted(chosen, key=lambda c: c[0].rank):
-        room = sum((left[k] for k in keys), ZERO)
-        cut = min(cut, room)
-        if cut <= 0:
+        parts = [left[k] for k in keys]
+        units = min(_minor(cut, places), sum(parts))
+        if units <= 0:
             continue
-        for key, share in zip(keys, allocate(cut, [left[k] for k in keys], places=places)):
+        whole = _saving(p, from_minor(units, places))
+        for key, share in zip(keys, allocate_minor(units, parts)):
             if share:
-                shares[key].append(_saving(p, share))
+                shares.setdefault(key, []).append((whole, share))
                 left[key] -= share
-        applied.append(_saving(p, cut))
-    return shares, tuple(applied)
+        applied.append(whole)
+    return shares, tuple(applied), left
 
 
 def _one_per_group(offered, notes):
@@ -416,10 +555,11 @@ def _one_per_group(offered, notes):
 
 def _gift_step(offers: PromotionSet, live, left, lines_of, notes) -> tuple[Gift, ...]:
     offered = []
+    sums: dict[int, Decimal] = {}
     for p in offers.gift_level:
         if p.id not in live:
             continue
-        subtotal = sum((left[k] for k in lines_of.get(p.id, ())), ZERO)
+        subtotal = _subtotal(lines_of.get(p.id, _NO_LINES), left, sums)
         if subtotal < p.threshold:
             notes.append(_("{name}: not reached (eligible subtotal {amount})").format(name=p.name, amount=subtotal))
             continue
@@ -443,20 +583,32 @@ def allocate(amount: Decimal, weights: list[Decimal], *, places: int = 2) -> lis
     Needs 0 <= amount <= sum(weights) and no negative weight; the shares add up to amount exactly
     and none exceeds its weight.
     """
-    scale = 10**places
-    units = int((amount * scale).to_integral_value())
-    parts = [int((w * scale).to_integral_value()) for w in weights]
+    parts = [_minor(w, places) for w in weights]
+    return [from_minor(s, places) for s in allocate_minor(_minor(amount, places), parts)]
+
+
+def allocate_minor(units: int, parts: list[int]) -> list[int]:
+    """allocate() in integer minor units."""
     whole = sum(parts)
     if units < 0 or min(parts, default=0) < 0 or units > whole:
         raise ValueError("allocate needs 0 <= amount <= sum of non-negative weights")
     if not units:
-        return [from_minor(0, places) for _p in parts]
+        return [0] * len(parts)
     shares = [units * p // whole for p in parts]
     left = units - sum(shares)
-    for i in sorted(range(len(parts)), key=lambda i: (-parts[i], i)):
-        if not left:
-            break
-        extra = min(left, parts[i] - shares[i])
-        shares[i] += extra
-        left -= extra
-    return [from_minor(s, places) for s in shares]
+    if left:
+        first = max(range(len(parts)), key=parts.__getitem__)  # the largest (ties: the first)
+        if parts[first] - shares[first] >= left:  # nearly always: it has room for them all
+            shares[first] += left
+            return shares
+        for i in sorted(range(len(parts)), key=lambda i: (-parts[i], i)):
+            extra = min(left, parts[i] - shares[i])
+            shares[i] += extra
+            left -= extra
+            if not left:
+                break
+    return shares
+
+
+def _minor(amount: Decimal, places: int) -> int:
+    return int(amount.scaleb(places).to_integral_value())

@@ -159,6 +159,7 @@ class PromotionSet:
     def __init__(self, promotions, *, gift_products: dict | None = None, places: int = 2):
         self.places = places
         self.all = tuple(sorted(promotions, key=lambda p: p.rank))
+        self.by_id = {p.id: p for p in self.all}
         self.gift_products = {sku: g for sku, g in (gift_products or {}).items() if g.active}  # sku -> Product
         self.gift_prices = {sku: g.price for sku, g in self.gift_products.items()}
         self.basket_level = tuple(p for p in self.all if p.level == "basket")
@@ -210,6 +211,10 @@ class PromotionSet:
             _make_room(self._covering)
             self._covering[(sku, category)] = found
         return found
+
+    def remembered(self, key: tuple):
+        """The answer kept for key, or None."""
+        return self._remembered.get(key)
 
     def remember(self, key: tuple, compute: Callable):
         """compute()'s answer, kept for the same key (the engine's buy-X-get-Y searches)."""

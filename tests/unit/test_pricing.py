@@ -537,7 +537,7 @@ def test_the_order_of_scanning_changes_nothing(case, rnd: random.Random):
     items, promos, context = case
     shuffled = list(items)
     rnd.shuffle(shuffled)
-    renumbered = [Item(**{**i.__dict__, "key": k}) for k, i in enumerate(shuffled, 1)]
+    renumbered = [i._replace(key=k) for k, i in enumerate(shuffled, 1)]
     first, second = priced(case), priced((renumbered, promos, context))
 
     def by_sku(result, its):
@@ -557,7 +557,7 @@ def test_the_same_basket_prices_the_same_every_time(case, before, second):
     items, promos, context = case
     offers = PromotionSet(promos, gift_products=GIFTS)
     price(items, offers, ctx(MONDAY_6PM + timedelta(seconds=before), tier=context.member_tier))
-    price([Item(**{**i.__dict__, "qty": i.qty + 1, "amount": i.amount + i.unit_price}) for i in items[:1]]
+    price([i._replace(qty=i.qty + 1, amount=i.amount + i.unit_price) for i in items[:1]]
           + items[1:], offers, context)  # the first line one unit more: a scan
     now = Context(**{**context.__dict__, "at_utc": context.at_utc + timedelta(seconds=second),
                      "local": context.local + timedelta(seconds=second)})
@@ -599,7 +599,7 @@ def test_taking_one_unit_out_never_lowers_the_total_by_more_than_its_price(case,
     gone = data.draw(st.sampled_from(pieces))
     fewer = [i for i in items if i is not gone]
     if gone.qty > 1:
-        fewer.append(Item(**{**gone.__dict__, "qty": gone.qty - 1, "amount": gone.amount - gone.unit_price}))
+        fewer.append(gone._replace(qty=gone.qty - 1, amount=gone.amount - gone.unit_price))
     assert total(priced(case)) - total(priced((fewer, promos, context))) <= gone.unit_price
 
 
