@@ -40,6 +40,11 @@ def _(text: str) -> str:
     return _messages.get(text, text)
 
 
+def N_(text: str) -> str:  # noqa: N802 (the gettext convention)
+    """Marks text to translate later, when it is shown (it is checked like _() texts are)."""
+    return text
+
+
 def money(amount: Decimal, currency: str) -> str:
     return format_currency(amount, currency, locale=_locale)
 

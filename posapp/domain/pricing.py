@@ -34,13 +34,14 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import partial
+from operator import attrgetter
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
 from posapp.domain.money import from_minor, round_money
 from posapp.domain.promotions import Kind, Promotion, PromotionSet, normal_coupon
-from posapp.i18n import _
+from posapp.i18n import N_, _
 
 ZERO = Decimal(0)
 MAX_SEARCH = 4  # buy-X-get-Y offers sharing units that are searched exhaustively (3**4 tries)
@@ -134,7 +135,13 @@ class Pricing:
     lines: dict[int, PricedLine]
     gifts: tuple[Gift, ...]
     applied: tuple[Saving, ...]  # one per promotion used, with its total
-    notes: tuple[str, ...]  # why promotions that were in reach did not apply (for the simulator)
+    reasons: tuple[tuple[str, dict], ...]  # (message, its values): why promotions in reach did not apply
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Why promotions that were in reach did not apply (for the simulator), in the current language
+        (worked out when asked for: the till reprices on every scan and does not show them)."""
+        return tuple(_(message).format(**values) for message, values in self.reasons)
 
     @property
     def line_discount(self) -> Decimal:
@@ -158,9 +165,11 @@ def price(items: list[Item], offers: PromotionSet, ctx: Context) -> Pricing:
     places = offers.places
     live = offers.live_ids(ctx.at_utc, ctx.local, ctx.member_tier)
     notes: list[str] = []
+    # By SKU, then line number: the order every tie-break below follows (so scan order changes nothing).
+    ordered = sorted(items, key=_BY_SKU)
     alone = {i.key: _alone(i, offers, live) for i in items}
-    line_savings, totals = _line_step(items, alone, offers, live)
-    lines_of = _lines_of(items, offers)
+    line_savings, totals = _line_step(ordered, alone, offers, live)
+    lines_of = _lines_of(ordered, offers)
     basket_savings, basket_applied, nets = _basket_step(offers, live, ctx, totals, lines_of, places, notes)
     left = dict(totals)
     for key in basket_savings:
@@ -169,13 +178,16 @@ def price(items: list[Item], offers: PromotionSet, ctx: Context) -> Pricing:
     lines = {i.key: PricedLine(i.key, line_savings[i.key], totals[i.key], left[i.key],
                                tuple(basket_savings.get(i.key, ())), places) for i in items}
     applied = _sum_line_savings(line_savings, offers) + basket_applied + tuple(g.saving for g in gifts)
-    return Pricing(lines=lines, gifts=gifts, applied=applied, notes=tuple(notes))
+    return Pricing(lines=lines, gifts=gifts, applied=applied, reasons=tuple(notes))
 
 
-def _lines_of(items: list[Item], offers: PromotionSet) -> dict[int, list[int]]:
+_BY_SKU = attrgetter("sku", "key")
+_PRICE = attrgetter("unit_price")
+
+
+def _lines_of(ordered: list[Item], offers: PromotionSet) -> dict[int, list[int]]:
     """The lines each basket promotion and gift covers, by SKU (so a tied minor unit goes to the same
-    product whatever the scan order), then line number."""
-    ordered = sorted(items, key=lambda i: (i.sku, i.key))
+    product whatever the scan order), then line number (ordered comes in that order)."""
     every = [i.key for i in ordered]
     found: dict[int, list[int]] = {pid: every for pid in offers.everywhere}
     for item in ordered:
@@ -283,7 +295,8 @@ def _buy_x_get_y(items: list[Item], alone: dict[int, _Alone], offers: PromotionS
     units = {i.key: _units(i) for i in in_reach}
     eligible: dict[int, list[Item]] = {}
     promos: dict[int, Promotion] = {}
-    for item in sorted(in_reach, key=lambda i: (-i.unit_price, i.sku, i.key)):  # ranked once for every offer
+    # Ranked once for every offer: dearest first, then (a stable sort of lines by SKU) by SKU and line.
+    for item in sorted(in_reach, key=_PRICE, reverse=True):
         for p in alone[item.key].bxgy:
             eligible.setdefault(p.id, []).append(item)
             promos[p.id] = p
@@ -511,13 +524,13 @@ def _basket_step(offers: PromotionSet, live, ctx: Context, totals, lines_of, pla
             continue
         if p.id not in live:
             if p.kind is Kind.COUPON:
-                notes.append(_("{name}: coupon {code} is not valid now").format(name=p.name, code=p.coupon_code))
+                notes.append((N_("{name}: coupon {code} is not valid now"), dict(name=p.name, code=p.coupon_code)))
             continue
         keys = lines_of.get(p.id, _NO_LINES)
         subtotal = _subtotal(keys, totals, sums)
         cut = p.basket_cut(subtotal, places)
         if cut <= 0:
-            notes.append(_("{name}: not reached (eligible subtotal {amount})").format(name=p.name, amount=subtotal))
+            notes.append((N_("{name}: not reached (eligible subtotal {amount})"), dict(name=p.name, amount=subtotal)))
             continue
         offered.append((p, cut, keys))
     chosen = _one_per_group(offered, notes)
@@ -547,7 +560,7 @@ def _one_per_group(offered, notes):
         entries.sort(key=lambda e: (-e[1], e[0].rank))
         chosen.append(entries[0])
         for p, _cut, _keys in entries[1:]:
-            notes.append(_("{name}: {other} in the same group gives more").format(name=p.name, other=entries[0][0].name))
+            notes.append((N_("{name}: {other} in the same group gives more"), dict(name=p.name, other=entries[0][0].name)))
     return chosen
 
 
@@ -561,11 +574,11 @@ def _gift_step(offers: PromotionSet, live, left, lines_of, notes) -> tuple[Gift,
             continue
         subtotal = _subtotal(lines_of.get(p.id, _NO_LINES), left, sums)
         if subtotal < p.threshold:
-            notes.append(_("{name}: not reached (eligible subtotal {amount})").format(name=p.name, amount=subtotal))
+            notes.append((N_("{name}: not reached (eligible subtotal {amount})"), dict(name=p.name, amount=subtotal)))
             continue
         unit = offers.gift_prices.get(p.gift_sku)
         if unit is None:
-            notes.append(_("{name}: the gift {sku} is not in the catalog").format(name=p.name, sku=p.gift_sku))
+            notes.append((N_("{name}: the gift {sku} is not in the catalog"), dict(name=p.name, sku=p.gift_sku)))
             continue
         offered.append((p, unit * p.gift_qty, unit))
     gifts = []
