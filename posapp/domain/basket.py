@@ -202,6 +202,7 @@ class Basket:
     def clear(self) -> None:
         """Empty the basket for the next customer; numbering starts again at line 1."""
         self._all: list[BasketLine] = []  # every line, voided ones too, at index line_no - 1
+        self._active: tuple[list, tuple[BasketLine, ...]] = (self._all, ())  # (_all, its active lines)
         self._discount, self._discount_pct = ZERO, None  # basket discount: fixed amount or percent
         self.coupons: tuple[str, ...] = ()
         self._priced: tuple[tuple, Pricing | None] | None = None
@@ -260,7 +261,9 @@ class Basket:
 
     @property
     def lines(self) -> tuple[BasketLine, ...]:
-        return tuple(line for line in self._all if not line.voided)
+        if self._active[0] is not self._all:  # _all is replaced, never changed in place
+            self._active = (self._all, tuple(line for line in self._all if not line.voided))
+        return self._active[1]
 
     @property
     def voided(self) -> tuple[BasketLine, ...]:

@@ -34,7 +34,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import partial
-from operator import attrgetter
+from operator import attrgetter, sub
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -85,20 +85,25 @@ class Saving(NamedTuple):
 
 
 class PricedLine:
-    """A line's promotions and what is left of it. The basket promotions' shares are kept in minor
-    units and made Savings when asked for: a reprice splits every basket promotion over the whole
-    basket again, and the till only shows the line promotions."""
+    """A line's promotions and what is left of it. The basket promotions' shares stay in the basket's
+    split (minor units, per promotion) and are made Savings when asked for: a reprice splits every
+    basket promotion over the whole basket again, and the till only shows the line promotions."""
 
-    __slots__ = ("key", "line_savings", "shares", "total", "net", "places")
+    __slots__ = ("key", "line_savings", "total", "net", "places", "_splits")
 
     def __init__(self, key: int, line_savings: tuple[Saving, ...], total: Decimal, net: Decimal,
-                 shares: tuple[tuple[Saving, int], ...] = (), places: int = 2):
+                 splits: tuple[tuple[Saving, dict[int, int]], ...] = (), places: int = 2):
         self.key = key
         self.line_savings = line_savings  # line promotions
-        self.shares = shares  # (the basket promotion's saving, this line's share in minor units)
         self.total = total  # amount - line promotions
         self.net = net  # total - basket promotions' shares
         self.places = places
+        self._splits = splits  # (a basket promotion's saving, line -> its share in minor units)
+
+    @property
+    def shares(self) -> tuple[tuple[Saving, int], ...]:
+        """(basket promotion's saving, this line's share of it in minor units), for those it has a share of."""
+        return tuple((whole, split[self.key]) for whole, split in self._splits if split.get(self.key))
 
     @property
     def savings(self) -> tuple[Saving, ...]:
@@ -168,15 +173,16 @@ def price(items: list[Item], offers: PromotionSet, ctx: Context) -> Pricing:
     # By SKU, then line number: the order every tie-break below follows (so scan order changes nothing).
     ordered = sorted(items, key=_BY_SKU)
     alone = {i.key: _alone(i, offers, live) for i in items}
-    line_savings, totals = _line_step(ordered, alone, offers, live)
+    line_savings, totals, minor = _line_step(ordered, alone, offers, live)
     lines_of = _lines_of(ordered, offers)
-    basket_savings, basket_applied, nets = _basket_step(offers, live, ctx, totals, lines_of, places, notes)
-    left = dict(totals)
-    for key in basket_savings:
-        left[key] = from_minor(nets[key], places)
-    gifts = _gift_step(offers, live, left, lines_of, notes)
-    lines = {i.key: PricedLine(i.key, line_savings[i.key], totals[i.key], left[i.key],
-                               tuple(basket_savings.get(i.key, ())), places) for i in items}
+    splits, basket_applied, left = _basket_step(offers, live, ctx, minor, lines_of, places, notes)
+    gifts = _gift_step(offers, live, left, lines_of, places, notes)
+    if splits:
+        lines = {i.key: PricedLine(i.key, line_savings[i.key], totals[i.key], from_minor(left[i.key], places),
+                                   splits, places) for i in items}
+    else:
+        lines = {i.key: PricedLine(i.key, line_savings[i.key], totals[i.key], totals[i.key], (), places)
+                 for i in items}
     applied = _sum_line_savings(line_savings, offers) + basket_applied + tuple(g.saving for g in gifts)
     return Pricing(lines=lines, gifts=gifts, applied=applied, reasons=tuple(notes))
 
@@ -223,6 +229,7 @@ class _Alone:
     bxgy: tuple[Promotion, ...]  # the buy-X-get-Y offers its whole units may be in
     savings: tuple[Saving, ...]  # the chain's savings on every unit
     total: Decimal  # the line's amount less those savings
+    minor: int  # total in minor units
 
 
 def _alone(item: Item, offers: PromotionSet, live: frozenset[int]) -> _Alone:
@@ -235,14 +242,16 @@ def _alone(item: Item, offers: PromotionSet, live: frozenset[int]) -> _Alone:
 
 def _work_alone(item: Item, offers: PromotionSet, live: frozenset[int]) -> _Alone:
     if not (item.promotable and item.amount > 0):
-        return _Alone(cands=(), chain=(), bxgy=(), savings=(), total=item.amount)
+        return _Alone(cands=(), chain=(), bxgy=(), savings=(), total=item.amount,
+                      minor=_minor(item.amount, offers.places))
     places = offers.places
     cands = tuple(p for p in offers.covering(item.sku, item.category)[0] if p.id in live)
     chain = tuple(_chain(item, cands, places))
     got = _rest(item, item.qty, chain, places)
     bxgy = tuple(p for p in cands if p.kind is Kind.BUY_X_GET_Y) if _units(item) else ()
+    total = item.amount - sum((cut for _p, cut in got), ZERO)
     return _Alone(cands=cands, chain=chain, bxgy=bxgy, savings=tuple(_saving(p, cut) for p, cut in got),
-                  total=item.amount - sum((cut for _p, cut in got), ZERO))
+                  total=total, minor=_minor(total, places))
 
 
 def _units(item: Item) -> int:
@@ -273,18 +282,19 @@ def _rest(item: Item, qty: Decimal, chain, places: int) -> list[tuple[Promotion,
 
 
 def _line_step(items: list[Item], alone: dict[int, _Alone], offers: PromotionSet, live: frozenset[int]):
-    """Each line's line-promotion savings, and its total after them."""
+    """Each line's line-promotion savings, and its total after them (as a Decimal and in minor units)."""
     in_sets = _buy_x_get_y(items, alone, offers, live)
     savings: dict[int, tuple[Saving, ...]] = {}
     totals: dict[int, Decimal] = {}
+    minor: dict[int, int] = {}
     for item in items:
         done = in_sets.get(item.key)
         if done is None:  # no unit in a set: what it gets alone
             own = alone[item.key]
-            savings[item.key], totals[item.key] = own.savings, own.total
+            savings[item.key], totals[item.key], minor[item.key] = own.savings, own.total, own.minor
         else:
-            savings[item.key], totals[item.key] = done
-    return savings, totals
+            savings[item.key], totals[item.key], minor[item.key] = done
+    return savings, totals, minor
 
 
 def _buy_x_get_y(items: list[Item], alone: dict[int, _Alone], offers: PromotionSet, live: frozenset[int]):
@@ -303,7 +313,7 @@ def _buy_x_get_y(items: list[Item], alone: dict[int, _Alone], offers: PromotionS
     reachable = [p for i, p in promos.items() if sum(units[x.key] for x in eligible[i]) >= p.buy + p.get]
     pool = _Pool(eligible=eligible, units=units, chains={k: alone[k].chain for k in units}, places=offers.places,
                  live=live)
-    done: dict[int, tuple[tuple[Saving, ...], Decimal]] = {}
+    done: dict[int, tuple[tuple[Saving, ...], Decimal, int]] = {}
     for group in _components(reachable, eligible):  # the groups share no line
         done.update(offers.remember(_search_key(group, pool), partial(_search, group, pool)).done)
     return done
@@ -362,7 +372,7 @@ class _Choice:
     saving: Decimal  # what the group's lines save against their units all being in no set
     claimed: dict[int, int]
     sets: list[tuple[Promotion, dict[int, Decimal], Decimal]]  # (offer, line -> value of its free units, saving)
-    done: dict[int, tuple[tuple[Saving, ...], Decimal]] = field(default_factory=dict)  # line -> (savings, total)
+    done: dict[int, tuple[tuple[Saving, ...], Decimal, int]] = field(default_factory=dict)  # line -> (savings, total, in minor units)
 
 
 def _search_key(group: list[Promotion], pool: _Pool) -> tuple:
@@ -411,8 +421,8 @@ def _search(group: list[Promotion], pool: _Pool) -> _Choice:
     for key, n in state.claimed.items():  # then what the line's own promotions give its other units
         item = lines[key]
         found = got[key] + _rest(item, item.qty - n, pool.chains.get(key, ()), pool.places)
-        result.done[key] = (tuple(_saving(p, amount) for p, amount in found),
-                            item.amount - sum((amount for _p, amount in found), ZERO))
+        total = item.amount - sum((amount for _p, amount in found), ZERO)
+        result.done[key] = (tuple(_saving(p, amount) for p, amount in found), total, _minor(total, pool.places))
     return result
 
 
@@ -502,52 +512,46 @@ def _sets_worth_taking(p: Promotion, runs: list[tuple[Item, int]], sets: int, po
 _NO_LINES: tuple[int, ...] = ()
 
 
-def _subtotal(keys, amounts: dict[int, Decimal], sums: dict[int, Decimal]) -> Decimal:
-    """What the lines in keys come to; worked out once per list (every promotion on the whole
-    basket shares one list of lines)."""
+def _subtotal(keys, amounts: dict[int, int], sums: dict[int, int]) -> int:
+    """What the lines in keys come to, in minor units; worked out once per list (every promotion on the
+    whole basket shares one list of lines)."""
     found = sums.get(id(keys))
     if found is None:
-        found = sums[id(keys)] = sum((amounts[k] for k in keys), ZERO)
+        found = sums[id(keys)] = sum([amounts[k] for k in keys])
     return found
 
 
-def _basket_step(offers: PromotionSet, live, ctx: Context, totals, lines_of, places, notes):
-    """Each line's shares of the basket promotions that apply, as (the promotion's saving, the share
-    in minor units) (only lines with a share are in it); one saving per promotion applied; and what
-    is left of each line, in minor units (empty when none applied)."""
-    shares: dict[int, list[tuple[Saving, int]]] = {}
-    coupons = {normal_coupon(c) for c in ctx.coupons}
+def _basket_step(offers: PromotionSet, live, ctx: Context, minor: dict[int, int], lines_of, places, notes):
+    """The basket promotions that apply, each split over its lines: (its saving, line -> share in minor
+    units); one saving per promotion applied; and what is left of each line, in minor units."""
     offered: list[tuple[Promotion, Decimal, list[int]]] = []
-    sums: dict[int, Decimal] = {}
-    for p in offers.basket_level:
-        if p.kind is Kind.COUPON and normal_coupon(p.coupon_code) not in coupons:
-            continue
+    sums: dict[int, int] = {}
+    for p in offers.basket_with({normal_coupon(c) for c in ctx.coupons}):
         if p.id not in live:
             if p.kind is Kind.COUPON:
                 notes.append((N_("{name}: coupon {code} is not valid now"), dict(name=p.name, code=p.coupon_code)))
             continue
         keys = lines_of.get(p.id, _NO_LINES)
-        subtotal = _subtotal(keys, totals, sums)
+        subtotal = from_minor(_subtotal(keys, minor, sums), places)
         cut = p.basket_cut(subtotal, places)
         if cut <= 0:
             notes.append((N_("{name}: not reached (eligible subtotal {amount})"), dict(name=p.name, amount=subtotal)))
             continue
         offered.append((p, cut, keys))
     chosen = _one_per_group(offered, notes)
-    left = {k: _minor(v, places) for k, v in totals.items()} if chosen else {}  # minor units from here
-    applied = []
+    left = dict(minor)
+    splits, applied = [], []
     for p, cut, keys in sorted(chosen, key=lambda c: c[0].rank):
         parts = [left[k] for k in keys]
         units = min(_minor(cut, places), sum(parts))
         if units <= 0:
             continue
+        shares = allocate_minor(units, parts)
+        left.update(zip(keys, map(sub, parts, shares)))
         whole = _saving(p, from_minor(units, places))
-        for key, share in zip(keys, allocate_minor(units, parts)):
-            if share:
-                shares.setdefault(key, []).append((whole, share))
-                left[key] -= share
+        splits.append((whole, dict(zip(keys, shares))))
         applied.append(whole)
-    return shares, tuple(applied), left
+    return tuple(splits), tuple(applied), left
 
 
 def _one_per_group(offered, notes):
@@ -566,13 +570,13 @@ def _one_per_group(offered, notes):
 
 # --- step 3: gifts --------------------------------------------------------------------------------
 
-def _gift_step(offers: PromotionSet, live, left, lines_of, notes) -> tuple[Gift, ...]:
+def _gift_step(offers: PromotionSet, live, left: dict[int, int], lines_of, places, notes) -> tuple[Gift, ...]:
     offered = []
-    sums: dict[int, Decimal] = {}
+    sums: dict[int, int] = {}
     for p in offers.gift_level:
         if p.id not in live:
             continue
-        subtotal = _subtotal(lines_of.get(p.id, _NO_LINES), left, sums)
+        subtotal = from_minor(_subtotal(lines_of.get(p.id, _NO_LINES), left, sums), places)
         if subtotal < p.threshold:
             notes.append((N_("{name}: not reached (eligible subtotal {amount})"), dict(name=p.name, amount=subtotal)))
             continue

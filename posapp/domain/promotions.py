@@ -163,6 +163,11 @@ class PromotionSet:
         self.gift_products = {sku: g for sku, g in (gift_products or {}).items() if g.active}  # sku -> Product
         self.gift_prices = {sku: g.price for sku, g in self.gift_products.items()}
         self.basket_level = tuple(p for p in self.all if p.level == "basket")
+        self._coupons: dict[str, list[Promotion]] = defaultdict(list)  # normal code -> its coupons
+        for p in self.basket_level:
+            if p.kind is Kind.COUPON:
+                self._coupons[normal_coupon(p.coupon_code)].append(p)
+        self._no_coupon = tuple(p for p in self.basket_level if p.kind is not Kind.COUPON)
         self.gift_level = tuple(p for p in self.all if p.level == "gift")
         # Basket promotions and gifts on every product, which need no look-up per product.
         self.everywhere = frozenset(p.id for p in self.all if p.level != "line" and _everywhere(p))
@@ -194,6 +199,11 @@ class PromotionSet:
             self._live = frozenset(p.id for p in self.all if p.running(at_utc, local) and p.open_to(member_tier))
             self._live_key = (at_utc, local, member_tier)
         return self._live
+
+    def basket_with(self, coupons: set[str]) -> tuple[Promotion, ...]:
+        """The basket promotions that are not coupons, and the coupons with these codes, by rank."""
+        found = [p for code in coupons for p in self._coupons.get(code, ())]
+        return tuple(sorted((*self._no_coupon, *found), key=lambda p: p.rank)) if found else self._no_coupon
 
     def covering(self, sku: str, category: str) -> tuple[tuple[Promotion, ...], tuple[Promotion, ...]]:
         """The line promotions, and the basket promotions and gifts not on every product, that cover a

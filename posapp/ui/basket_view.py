@@ -19,7 +19,7 @@ class BasketModel(QAbstractTableModel):
         self.currency = currency
         self.lines: list = []
         self.texts: list[tuple[str, ...]] = []
-        self.shown: list = []  # per row: the (line, its promotions) its texts were made from
+        self.shown: list = []  # per row: the (line, its line promotions and total) its texts were made from
 
     def set_lines(self, lines, pricing=None) -> None:
         """Show lines, telling the view only what changed: a scan appends a row (and a promotion may
@@ -28,9 +28,11 @@ class BasketModel(QAbstractTableModel):
         old = self.texts
         # Each row is formatted once, not per data() call; unchanged lines (the basket keeps the same
         # objects, and their promotions are the same) keep their texts: a scan formats one row, not 200.
-        shown = [(line, pricing.lines[line.line_no] if pricing else None) for line in lines]
-        texts = [old[i] if i < len(old) and self.shown[i][0] is line and self.shown[i][1] == priced
-                 else self._row_texts(line, priced) for i, (line, priced) in enumerate(shown)]
+        priced = [pricing.lines[line.line_no] if pricing else None for line in lines]
+        # What a row shows of its promotions: the line promotions and the line's total.
+        shown = [(line, (p.line_savings, p.total) if p else None) for line, p in zip(lines, priced)]
+        texts = [old[i] if i < len(old) and self.shown[i][0] is line and self.shown[i][1] == look
+                 else self._row_texts(line, priced[i]) for i, (line, look) in enumerate(shown)]
         self.shown = shown
         keep = len(old) <= len(texts) and all(
             a.line_no == b.line_no for a, b in zip(self.lines, lines))
@@ -58,7 +60,7 @@ class BasketModel(QAbstractTableModel):
         if line.unit_price != line.list_price:
             price += f" ({money(line.list_price, self.currency)})"
         parts = [f"-{money(line.discount, self.currency)}"] if line.discount else []
-        savings = [s for s in priced.savings if s.level == "line"] if priced else []
+        savings = priced.line_savings if priced else ()
         parts += [f"-{money(s.amount, self.currency)} {s.name}" for s in savings]
         total = priced.total if priced else line.total
         return (str(line.line_no), line.product.name, qty, price, "  ".join(parts), money(total, self.currency))
