@@ -3,7 +3,8 @@ promotions (the till reprices on every scan): p50/p99, aim p99 under 5 ms."
 
 The till reprices in memory (the promotion set is loaded once, off the UI thread), so this runs on
 the domain alone: a Basket with a PromotionSet of 500 promotions of every kind over a 5,000-product
-demo catalog. Each timed step is one scan: add a product to a 100-199-line basket, then totals(),
+demo catalog. Each timed step is one scan: add a product to a basket of 100-109 lines (the issue's
+100-line basket; and, for a harder case, of 100-199 lines), then totals(),
 which runs the engine over every line. The engine keeps, in the promotion set, what it worked out for
 a line and for a group of lines sharing buy-X-get-Y offers, so a scan works those out again only for
 what it changed, as it would at the till (the warm-up run fills them for other baskets). The baseline,
@@ -34,6 +35,8 @@ pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(1800)]
 CATALOG = 5000
 PROMOTIONS = 500
 BASKET_LINES = 100
+SHORT = 110  # the issue's 100-line basket: each basket takes 10 scans, then a new one
+LONG = 200  # a long basket: 100 to 199 lines
 SCANS = 2000
 AIM_MS = 5
 NOW = (datetime(2026, 11, 23, 6, 0), datetime(2026, 11, 23, 14, 0))
@@ -82,13 +85,13 @@ def _stats(values: list[float]) -> str:
             f"mean {statistics.fmean(s):7.2f}  (n={len(s):,})")
 
 
-def _run(products, offers, pool, seed: int):
-    """Time SCANS scans on baskets that start at 100 lines and go back to them at 200."""
+def _run(offers, pool, seed: int, upto: int):
+    """Time SCANS scans on baskets that start at BASKET_LINES lines; a new basket when one reaches upto."""
     rng = random.Random(seed)
     times, applied = [], []
     basket = None
     for _ in range(SCANS):
-        if basket is None or len(basket.lines) >= 2 * BASKET_LINES:
+        if basket is None or len(basket.lines) >= upto:
             basket = Basket(offers=offers, clock=lambda: NOW)
             basket.add_coupon("C001")
             for p in rng.sample(pool, BASKET_LINES):
@@ -112,23 +115,32 @@ def test_reprice_with_500_promotions():
     load_before = load()
     gc.collect()
     gc.freeze()  # as the till does once it has loaded the promotions (posapp/ui/till_offers.py)
-    _run(products, offers, pool, seed=1)  # warm
-    with_promos, applied = _run(products, offers, pool, seed=2)
-    without, _none = _run(products, None, pool, seed=2)
+    _run(offers, pool, seed=1, upto=LONG)  # warm
+    runs = {}
+    for label, upto in (("100", SHORT), ("long", LONG)):
+        with_promos, applied = _run(offers, pool, seed=2, upto=upto)
+        without, _none = _run(None, pool, seed=2, upto=upto)
+        runs[label] = (with_promos, applied, without)
     load_after = load()
-    p99 = pct(sorted(with_promos), 99) * 1000
-    emit(f"8. Reprice on every scan: {BASKET_LINES}-{2 * BASKET_LINES - 1}-line basket, {PROMOTIONS} active "
-         f"promotions (milliseconds)", [
+    p99 = pct(sorted(runs["100"][0]), 99) * 1000
+    lines = [
         f"{CATALOG:,} demo products in memory; promotions: 200 special prices, 130 percent-off on 5 SKUs, 20 "
         "category percent-off (some stackable),",
         "  60 buy-X-get-Y on categories, 40 thresholds in 4 groups, 30 coupons (one entered), 20 gifts",
         "timed: Basket.add of one product + totals() (the engine reprices every line; what it worked out for a",
         "  line or a buy-X-get-Y group that did not change is kept in the promotion set; gc.freeze() as the till)",
-        f"  with the promotions              {_stats(with_promos)}",
-        f"  promotions used per basket       mean {statistics.fmean(applied):.1f}, max {max(applied)}",
-        "baseline: the same scans on the same baskets without promotions:",
-        f"  no promotions                    {_stats(without)}",
-        f"ratio at p50: {pct(sorted(with_promos), 50) / pct(sorted(without), 50):.1f}x",
-        f"aim: p99 < {AIM_MS} ms ... {aim(p99 < AIM_MS)} (p99 {p99:.2f} ms)",
-        f"load average before {load_before}, after {load_after}",
-    ])
+    ]
+    for label, title in (("100", f"the issue's basket: {BASKET_LINES}-{SHORT - 1} lines before the scan"),
+                         ("long", f"long baskets: {BASKET_LINES}-{LONG - 1} lines before the scan")):
+        with_promos, applied, without = runs[label]
+        lines += [
+            f"{title}:",
+            f"  with the promotions              {_stats(with_promos)}",
+            f"  promotions used per basket       mean {statistics.fmean(applied):.1f}, max {max(applied)}",
+            f"  baseline, no promotions          {_stats(without)}",
+            f"  ratio at p50: {pct(sorted(with_promos), 50) / pct(sorted(without), 50):.1f}x",
+        ]
+    lines += [f"aim (the issue's basket): p99 < {AIM_MS} ms ... {aim(p99 < AIM_MS)} (p99 {p99:.2f} ms)",
+              f"load average before {load_before}, after {load_after}"]
+    emit(f"8. Reprice on every scan: {BASKET_LINES}-line basket, {PROMOTIONS} active promotions (milliseconds)",
+         lines)

@@ -3,6 +3,7 @@ each kind and for the combinations, then invariants over random baskets and prom
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -658,3 +659,54 @@ def test_the_till_pays_what_it_totals_whatever_the_scan_order(case):
     for gift in lines[len(basket.lines):]:
         assert gift.total == gift.paid == 0 and [p.kind for p in gift.promotions] == ["gift"]
     assert _ring_up(shuffled, promos, context, percent).totals() == totals
+
+
+@st.composite
+def overlapping_offers(draw):
+    """A basket of drinks and snacks with 2-5 buy-X-get-Y offers that share its lines, and some special
+    prices and percents on them: the case the engine has to search."""
+    skus = draw(st.lists(st.sampled_from(["COLA", "TEA", "JUICE", "CHIPS"]), unique=True, min_size=2, max_size=4))
+    items = [Item(key=key, sku=sku, category=CATEGORY[sku], unit_price=(unit := draw(money)),
+                  qty=D(n := draw(st.integers(1, 9))), amount=round_money(unit * n))
+             for key, sku in enumerate(skus, 1)]
+    promos = []
+    for pid in range(1, draw(st.integers(2, 5)) + 1):
+        promos.append(promo(pid, BXGY, categories=(draw(st.sampled_from(["饮料", "零食", "饮料/茶"])),),
+                            buy=draw(st.integers(1, 3)), get=draw(st.integers(1, 2)),
+                            percent=draw(st.sampled_from([None, None, D(50)])), priority=draw(st.integers(0, 1))))
+    for pid in range(10, 10 + draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from([SP, PCT]))
+        promos.append(promo(pid, kind, products=frozenset({draw(st.sampled_from(skus))}),
+                            stackable=draw(st.booleans()),
+                            **({"price": draw(money)} if kind is SP else {"percent": D(draw(st.sampled_from([10, 30])))})))
+    return items, promos
+
+
+@PROPERTY
+@given(overlapping_offers())
+def test_the_search_finds_what_trying_every_combination_finds(case):
+    # The engine walks the combinations depth first and skips ways that change nothing; trying every
+    # combination in full, in the documented order (first of equals wins), must end the same.
+    from unittest.mock import patch
+
+    from posapp.domain import pricing
+
+    search = pricing._search
+
+    def checked(group, pool):
+        found = search(group, pool)
+        if len(group) <= pricing.MAX_SEARCH:
+            lines = {i.key: i for p in group for i in pool.eligible[p.id]}
+            best = None
+            for options in itertools.product(*(pool.options(p) for p in group)):
+                state = pricing._State(claimed={}, sets=(), cut=D(0))
+                for p, option in zip(group, options):
+                    state = state.then(p, option, pool)
+                if best is None or state.saving(lines, pool) > best.saving(lines, pool):
+                    best = state
+            assert (found.claimed, found.sets) == (best.claimed, list(best.sets))
+        return found
+
+    items, promos = case
+    with patch.object(pricing, "_search", checked):
+        price(items, PromotionSet(promos), ctx())
