@@ -50,6 +50,10 @@ _WORDS = {
     "mobile": ("移动支付", "行動支付", "Mobile pay"),
     "voucher": ("代金券", "禮券", "Voucher"),
     "points": ("积分抵扣", "點數折抵", "Points"),
+    "member": ("会员", "會員", "Member"),
+    "points_earned": ("本次积分", "本次點數", "Points earned"),
+    "points_redeemed": ("使用积分", "使用點數", "Points used"),
+    "points_balance": ("积分余额", "點數餘額", "Points balance"),
 }
 LABELS: dict[str, dict[str, str]] = {
     locale: {key: words[i] for key, words in _WORDS.items()} for i, locale in enumerate(LOCALES)
@@ -175,6 +179,8 @@ def layout_receipt(sale: Sale, *, store: ReceiptHeader, columns: int, timezone: 
     b.rule()
     _totals(b, sale, words, _currency_sign(sale.currency, locale))
     _tenders(b, sale, words)
+    if sale.member is not None:
+        _member(b, sale, words)
     if footer.strip():
         b.rule()
         b.para(footer, align="center")
@@ -273,6 +279,18 @@ def _tenders(b: _Builder, sale: Sale, words: dict) -> None:
         b.pair(words["change"], b.money(sale.change), bold=True)
     if sale.savings > 0:
         b.pair(words["you_saved"], b.money(sale.savings))
+
+
+def _member(b: _Builder, sale: Sale, words: dict) -> None:
+    m = sale.member
+    b.rule()
+    b.pair(words["member"], f"{m.code} {m.phone}".strip())
+    if m.name:
+        b.add(m.name, align="right")
+    if m.redeemed:
+        b.pair(words["points_redeemed"], f"-{m.redeemed}")
+    b.pair(words["points_earned"], f"+{m.earned}")
+    b.pair(words["points_balance"], str(m.balance), bold=True)
 
 
 def _currency_sign(currency: str, locale: str) -> str:

@@ -47,6 +47,8 @@ def canonical_content(sale: Sale) -> str:
         data["promo_discount"] = _n(sale.promo_discount)
     if sale.coupons:
         data["coupons"] = list(sale.coupons)
+    if sale.member_code:
+        data["member"] = sale.member_code
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 

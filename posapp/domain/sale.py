@@ -30,6 +30,18 @@ class LinePromotion:
 
 
 @dataclass(frozen=True)
+class SaleMember:
+    """The member on a receipt: who, and what the sale did to their points."""
+
+    code: str
+    name: str
+    phone: str  # masked
+    earned: int
+    redeemed: int
+    balance: int  # after the sale
+
+
+@dataclass(frozen=True)
 class SaleLine:
     line_no: int
     product_id: int
@@ -97,6 +109,8 @@ class Sale:
     change: Decimal
     promo_discount: Decimal = Decimal(0)  # spend thresholds and coupons
     coupons: tuple[str, ...] = ()  # coupon codes used
+    member_code: str | None = None  # the member who bought (their points are in the points ledger)
+    member: SaleMember | None = None  # for the receipt: the member and their points (not in the journal)
 
     @property
     def due(self) -> Decimal:

@@ -35,6 +35,9 @@ class Permission(str, enum.Enum):
     APPROVE_STOCK_COUNT = "approve_stock_count"
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_PROMOTIONS = "manage_promotions"
+    MANAGE_MEMBERS = "manage_members"
+    ADJUST_POINTS = "adjust_points"
+    EXPORT_MEMBERS = "export_members"
     MANAGE_USERS = "manage_users"
     CONFIGURE = "configure"
 
@@ -57,6 +60,9 @@ _MANAGER = _SUPERVISOR | {
     Permission.MANAGE_CATALOG,
     Permission.MANAGE_PROMOTIONS,
     Permission.MANAGE_USERS,
+    Permission.MANAGE_MEMBERS,
+    Permission.ADJUST_POINTS,
+    Permission.EXPORT_MEMBERS,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),

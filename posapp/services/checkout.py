@@ -16,7 +16,7 @@ from posapp.domain.sale import Sale
 from posapp.domain.users import Permission, User
 from posapp.i18n import _
 from posapp.services.auth import audit, current, require
-from posapp.services import promotions
+from posapp.services import members, promotions
 from posapp.services.journal import journal_entry_for, receipt_number, receipt_sequence
 from posapp.services.shifts import current_shift
 from posapp.services.station import Station
@@ -54,12 +54,18 @@ def complete_sale(uow, station: Station, *, actor: User, basket, tendering,
                     basket_discount=totals.basket_discount, total=totals.total,
                     rounding=tendering.rounding, taxes=tuple(totals.taxes),
                     payments=tuple(tendering.payments), change=tendering.change,
-                    promo_discount=totals.promo_discount)
+                    promo_discount=totals.promo_discount, member_code=basket.member_code)
+        if basket.member_code is None and any(p.tender == "points" for p in sale.payments):
+            raise ValidationError(_("Points pay only for a member: attach the member (F3) first"))
         sale_id = uow.sales.add(sale)
         coupons = promotions.consume_coupons(uow, sale_id=sale_id, lines=sale.lines,
                                              member_code=basket.member_code, at=sale.created_at)
         if coupons:
             sale = replace(sale, coupons=coupons)
+        if basket.member_code:  # points paid and earned, in this same transaction
+            sale = replace(sale, member=members.record_sale_points(uow, station, sale=sale,
+                                                                    member_code=basket.member_code,
+                                                                    tier=basket.member_tier or ""))
         prev = uow.sales.last_journal_hash(station.terminal_code) or GENESIS
         content, content_hash, entry_hash = journal_entry_for(sale, prev_hash=prev)
         uow.sales.add_journal(sale_id=sale_id, terminal_code=station.terminal_code, prev_hash=prev,

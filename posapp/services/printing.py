@@ -10,6 +10,7 @@ from posapp.devices.receipt import ReceiptHeader
 from posapp.domain.errors import NotFound
 from posapp.domain.users import Approval, Permission, User
 from posapp.i18n import _
+from posapp.services import members
 from posapp.services.auth import audit, require
 from posapp.services.station import Station
 
@@ -79,7 +80,7 @@ def _lay_out(uow, number: str, render) -> bytes:
     sale = uow.sales.get(number=number)
     if sale is None:
         raise NotFound(_("No receipt {number}").format(number=number))
-    return with_drawer(render, sale)
+    return with_drawer(render, members.with_member(sale, members.sale_member(uow, sale)))
 
 
 def reprint(uow, station: Station, *, actor: User, number: str, render,
@@ -88,7 +89,7 @@ def reprint(uow, station: Station, *, actor: User, number: str, render,
     sale = uow.sales.get(number=number.strip())
     if sale is None:
         raise NotFound(_("No receipt {number}").format(number=number))
-    payload = render(sale, reprint=True)
+    payload = render(members.with_member(sale, members.sale_member(uow, sale)), reprint=True)
     with uow:
         approver = require(uow, actor, Permission.REPRINT, approval)
         job = uow.till.add_print_job(terminal_code=station.terminal_code, kind="reprint", ref=sale.number,

@@ -1,21 +1,60 @@
-"""Members: looked up by code (or phone) at the till and by the promotions simulator."""
+"""Members and their points ledger. Entries are only ever added; balances are sums over them."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
+from peewee import fn
+
+from posapp.domain.clock import utcnow
 from posapp.domain.members import Member
-from posapp.storage.models import MemberRow
+from posapp.domain.money import from_minor
+from posapp.domain.points import Entry, EntryKind
+from posapp.storage.db import database
+from posapp.storage.models import MemberRow, PointsEntryRow, SaleRow
+from posapp.storage.sales_repo import _stamp
 
 
 def _member(row: MemberRow) -> Member:
-    return Member(id=row.id, code=row.code, name=row.name, phone=row.phone, tier=row.tier, active=row.active)
+    return Member(id=row.id, code=row.code, name=row.name, phone=row.phone, tier=row.tier, active=row.active,
+                  consent=row.consent, customer_class=row.customer_class or "C", external_id=row.external_id,
+                  created_at=row.created_at)
+
+
+def _entry(row: PointsEntryRow) -> Entry:
+    return Entry(kind=EntryKind(row.kind), points=int(row.points), at=row.at, id=row.id,
+                 sale_number=row.sale_number, reason=row.reason, expires_at=row.expires_at)
 
 
 class MemberRepository:
-    def add(self, *, code: str, name: str = "", phone: str = "", tier: str = "") -> Member:
-        return _member(MemberRow.create(code=code, name=name, phone=phone, tier=tier))
+    def add(self, *, code: str, name: str = "", phone: str = "", tier: str = "", consent: bool = False,
+            external_id: str | None = None) -> Member:
+        now = utcnow()
+        return _member(MemberRow.create(code=code, name=name, phone=phone, tier=tier, consent=consent,
+                                        external_id=external_id, created_at=now, updated_at=now))
+
+    def update(self, member_id: int, **fields) -> Member:
+        fields["updated_at"] = utcnow()
+        MemberRow.update(**fields).where(MemberRow.id == member_id).execute()
+        return self.get(member_id)
+
+    def get(self, member_id: int) -> Member | None:
+        row = MemberRow.get_or_none(MemberRow.id == member_id)
+        return _member(row) if row else None
 
     def by_code(self, code: str) -> Member | None:
         row = MemberRow.get_or_none(MemberRow.code == code)
+        return _member(row) if row else None
+
+    def by_phone(self, phone: str) -> Member | None:
+        if not phone:
+            return None
+        row = MemberRow.get_or_none(MemberRow.phone == phone)
+        return _member(row) if row else None
+
+    def by_external_id(self, external_id: str) -> Member | None:
+        row = MemberRow.get_or_none(MemberRow.external_id == external_id)
         return _member(row) if row else None
 
     def find(self, text: str) -> Member | None:
@@ -23,5 +62,83 @@ class MemberRepository:
         text = (text or "").strip()
         if not text:
             return None
-        row = MemberRow.get_or_none(MemberRow.code == text) or MemberRow.get_or_none(MemberRow.phone == text)
-        return _member(row) if row else None
+        return self.by_code(text) or self.by_phone(text)
+
+    def all(self, *, active_only: bool = False) -> list[Member]:
+        query = MemberRow.select().order_by(MemberRow.id)
+        if active_only:
+            query = query.where(MemberRow.active == True)  # noqa: E712 (peewee expression)
+        return [_member(r) for r in query]
+
+    def count(self) -> int:
+        return MemberRow.select().count()
+
+    def next_code(self, prefix: str = "M") -> str:
+        """A card number for a member signed up without a printed card: prefix and the next number."""
+        last = MemberRow.select(fn.MAX(MemberRow.id)).scalar() or 0
+        n = last + 1
+        while MemberRow.get_or_none(MemberRow.code == f"{prefix}{n:07d}"):
+            n += 1
+        return f"{prefix}{n:07d}"
+
+    # --- points -------------------------------------------------------------------------------
+    def entries(self, member_id: int) -> list[Entry]:
+        rows = PointsEntryRow.select().where(PointsEntryRow.member == member_id).order_by(PointsEntryRow.at,
+                                                                                          PointsEntryRow.id)
+        return [_entry(r) for r in rows]
+
+    def add_entry(self, member_id: int, entry: Entry, *, user_id: int | None = None, store_code: str = "") -> Entry:
+        row = PointsEntryRow.create(member=member_id, kind=entry.kind.value, points=entry.points, at=entry.at,
+                                    expires_at=entry.expires_at, sale_number=entry.sale_number,
+                                    reason=entry.reason, user=user_id, store_code=store_code)
+        return _entry(row)
+
+    def balance(self, member_id: int) -> int:
+        return int(PointsEntryRow.select(fn.COALESCE(fn.SUM(PointsEntryRow.points), 0))
+                   .where(PointsEntryRow.member == member_id).scalar())
+
+    def sale_entries(self, sale_number: str) -> list[tuple[int, Entry]]:
+        """(member id, entry) of the entries a sale made."""
+        rows = PointsEntryRow.select().where(PointsEntryRow.sale_number == sale_number).order_by(PointsEntryRow.id)
+        return [(r.member_id, _entry(r)) for r in rows]
+
+    def balance_after(self, member_id: int, entry_id: int) -> int:
+        """The balance right after an entry (for reprinting a receipt)."""
+        return int(PointsEntryRow.select(fn.COALESCE(fn.SUM(PointsEntryRow.points), 0))
+                   .where((PointsEntryRow.member == member_id) & (PointsEntryRow.id <= entry_id)).scalar())
+
+    def with_points_due(self, at: datetime) -> list[int]:
+        """Members with an entry that brought points and has expired by `at` (candidates for expiry)."""
+        rows = (PointsEntryRow.select(PointsEntryRow.member).distinct()
+                .where((PointsEntryRow.points > 0) & (PointsEntryRow.expires_at <= at)))
+        return sorted(r.member_id for r in rows)
+
+    # --- what members bought -------------------------------------------------------------------
+    def spend(self, code: str, since: datetime, places: int = 2) -> tuple[Decimal, int, datetime | None]:
+        """(spend, visits, last visit) of a member's sales since a moment."""
+        row = (SaleRow.select(fn.COALESCE(fn.SUM(SaleRow.total_minor), 0), fn.COUNT(SaleRow.id),
+                              fn.MAX(SaleRow.created_at))
+               .where((SaleRow.member_code == code) & (SaleRow.created_at >= since)).tuples().first())
+        last = row[2]
+        if isinstance(last, str):
+            last = datetime.fromisoformat(last)
+        return from_minor(int(row[0]), places), int(row[1]), last
+
+    def visits(self, code: str, limit: int = 5, places: int = 2) -> list[tuple[datetime, str, Decimal]]:
+        rows = (SaleRow.select(SaleRow.created_at, SaleRow.store_code, SaleRow.total_minor)
+                .where(SaleRow.member_code == code).order_by(SaleRow.created_at.desc()).limit(limit).tuples())
+        return [(at, store, from_minor(total, places)) for at, store, total in rows]
+
+    def all_spend(self, since: datetime, places: int = 2) -> dict[str, tuple[Decimal, int, datetime | None]]:
+        """Every member's (spend, visits, last visit) since a moment, by code (members who bought)."""
+        db = database.obj
+        rows = db.execute_sql(
+            "SELECT member_code, COALESCE(SUM(total_minor), 0), COUNT(id), MAX(created_at) FROM sale "
+            f"WHERE member_code IS NOT NULL AND created_at >= {db.param} GROUP BY member_code",
+            (_stamp(db, since),)).fetchall()
+        found = {}
+        for code, total, n, last in rows:
+            if isinstance(last, str):
+                last = datetime.fromisoformat(last)
+            found[code] = (from_minor(int(total), places), int(n), last)
+        return found

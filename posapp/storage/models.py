@@ -149,6 +149,7 @@ class SaleRow(BaseRow):
     rounding_minor = BigIntegerField()
     change_minor = BigIntegerField()
     promo_discount_minor = BigIntegerField(default=0)
+    member_code = CharField(max_length=32, null=True)
 
     class Meta:
         table_name = "sale"
@@ -211,15 +212,44 @@ class CashMovementRow(BaseRow):
 
 class MemberRow(BaseRow):
     id = AutoField()
-    code = CharField(max_length=32, unique=True)
+    code = CharField(max_length=32, unique=True)  # the card's number
     name = CharField(max_length=80, default="")
-    phone = CharField(max_length=32, default="", index=True)
+    phone = CharField(max_length=32, default="")  # unique when given (partial index, migration 0005)
     tier = CharField(max_length=32, default="")
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    external_id = CharField(max_length=64, null=True)  # the online shop's customer id (sync)
+    consent = BooleanField(default=False)  # agreed to marketing
+    customer_class = CharField(max_length=1, default="C")  # A, B or C
+    updated_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "member"
+
+
+class PointsEntryRow(BaseRow):
+    id = AutoField()
+    member = ForeignKeyField(MemberRow, on_delete="RESTRICT")
+    kind = CharField(max_length=8)
+    points = BigIntegerField()
+    at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(null=True)
+    sale_number = CharField(max_length=32, default="", index=True)
+    reason = CharField(max_length=200, default="")
+    user = ForeignKeyField(UserRow, null=True, on_delete="RESTRICT")
+    store_code = CharField(max_length=8, default="")
+
+    class Meta:
+        table_name = "points_entry"
+
+
+class SettingRow(BaseRow):
+    key = CharField(max_length=40, primary_key=True)
+    value = TextField()
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "setting"
 
 
 class PromotionRow(BaseRow):

@@ -52,10 +52,11 @@ class SalesRepository:
         row = db.execute_sql(
             "INSERT INTO sale (number, store_code, terminal_code, shift_id, cashier_id, created_at, "
             "currency, subtotal_minor, basket_discount_minor, total_minor, rounding_minor, change_minor, "
-            f"promo_discount_minor) VALUES ({', '.join([p] * 13)}) RETURNING id",
+            f"promo_discount_minor, member_code) VALUES ({', '.join([p] * 14)}) RETURNING id",
             (sale.number, sale.store_code, sale.terminal_code, sale.shift_id, sale.cashier_id, at,
              sale.currency, self._m(sale.subtotal), self._m(sale.basket_discount), self._m(sale.total),
-             self._m(sale.rounding), self._m(sale.change), self._m(sale.promo_discount))).fetchone()
+             self._m(sale.rounding), self._m(sale.change), self._m(sale.promo_discount),
+             sale.member_code)).fetchone()
         sale_id = int(row[0])
         cursor = db.cursor()
         cursor.executemany(
@@ -115,7 +116,7 @@ class SalesRepository:
         row = db.execute_sql(
             "SELECT s.id, s.number, s.store_code, s.terminal_code, s.shift_id, s.cashier_id, u.name, "
             "s.created_at, s.currency, s.subtotal_minor, s.basket_discount_minor, s.total_minor, "
-            "s.rounding_minor, s.change_minor, s.promo_discount_minor "
+            "s.rounding_minor, s.change_minor, s.promo_discount_minor, s.member_code "
             "FROM sale s JOIN app_user u ON u.id = s.cashier_id "
             f"WHERE s.{key} = {p}", (value,)).fetchone()
         if row is None:
@@ -147,7 +148,7 @@ class SalesRepository:
                         for r in taxes),
             payments=tuple(Payment(tender=r[0], amount=d(r[1]), tendered=d(r[2]), reference=r[3])
                            for r in pays),
-            promo_discount=d(row[14]), coupons=coupons)
+            promo_discount=d(row[14]), coupons=coupons, member_code=row[15])
 
     def id_of(self, number: str) -> int | None:
         db = database.obj

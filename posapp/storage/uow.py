@@ -8,6 +8,7 @@ from posapp.storage.db import database, immediate
 from posapp.storage.member_repo import MemberRepository
 from posapp.storage.promotion_repo import PromotionRepository
 from posapp.storage.sales_repo import SalesRepository
+from posapp.storage.settings_repo import SettingsRepository
 from posapp.storage.till_repo import TillRepository
 from posapp.storage.user_repo import UserRepository
 
@@ -28,6 +29,7 @@ class UnitOfWork:
         self.till = TillRepository()
         self.promotions = PromotionRepository()
         self.members = MemberRepository()
+        self.settings = SettingsRepository()
         self._txn = None
 
     def __enter__(self) -> "UnitOfWork":
