@@ -454,7 +454,7 @@ class TillPage(CashControl, OfferControl, QWidget):
 
     def _completed(self, done) -> None:
         self.basket = self._new_basket()
-        self.member_name = ""
+        self.member_name = self.member_text = ""
         self.refresh()
         self.load_offers()  # promotions a manager changed since apply from the next customer
         sale = done.sale

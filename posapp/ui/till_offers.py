@@ -9,6 +9,7 @@ from posapp.domain.errors import NotFound
 from posapp.domain.promotions import normal_coupon
 from posapp.i18n import _, money
 from posapp.services import catalog
+from posapp.services import members as member_service
 from posapp.services import promotions as promotion_service
 
 
@@ -18,6 +19,7 @@ class OfferControl:
     offers = None
     offers_version = None
     member_name = ""
+    member_text = ""
 
     def load_offers(self) -> None:
         """(Re)load the running promotions off the UI thread when a manager changed them; the
@@ -105,13 +107,26 @@ class OfferControl:
         if not text:
             return
         store = self.store
-        self.runner.run(lambda: promotion_service.find_member(store.uow(), text), self._member_found, self.refuse)
 
-    def _member_found(self, member) -> None:
+        def find():
+            uow = store.uow()
+            return member_service.member_card(uow, store.station, member_service.find_member(uow, text))
+
+        self.runner.run(find, self._member_found, self.refuse)
+
+    def _member_found(self, card) -> None:
+        member = card.member
         self.basket.set_member(member.code, member.tier)
         self.member_name = member.name or member.code
+        # What the cashier tells the customer: who, tier, points, and what is about to expire.
+        self.member_text = _("Member {name} ({code}) {phone} · tier {tier} · {points} points").format(
+            name=self.member_name, code=member.code, phone=member.masked_phone, tier=member.tier or "-",
+            points=card.balance)
+        if card.expiring:
+            self.member_text += " · " + _("{points} expire by {day}").format(
+                points=card.expiring, day=f"{card.expiring_on:%Y-%m-%d}")
         self.refresh()
-        self.info(_("Member {name} ({code})").format(name=self.member_name, code=member.code))
+        self.info(self.member_text)
 
     # --- what the cashier sees ------------------------------------------------------------------
     def offer_summary(self, totals) -> list[str]:
@@ -124,7 +139,8 @@ class OfferControl:
         if waiting:
             parts.append(_("Coupons not yet applying: {codes}").format(codes=", ".join(waiting)))
         if self.basket.member_code:
-            parts.append(_("Member {name} ({code})").format(name=self.member_name, code=self.basket.member_code))
+            parts.append(self.member_text or _("Member {name} ({code})").format(
+                name=self.member_name, code=self.basket.member_code))
         return parts
 
     def _coupon_promos(self):
