@@ -95,6 +95,11 @@ def check_category_path(path: str) -> str:
     return "/".join(parts)
 
 
+def in_categories(category: str, paths) -> bool:
+    """Whether a category path is one of paths or under one of them (饮料/茶 is under 饮料)."""
+    return any(category == p or category.startswith(p + "/") for p in paths)
+
+
 def check_unit(unit: str) -> str:
     unit = (unit or "").strip() or "pcs"
     if len(unit) > 16:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from posapp.domain.catalog import in_categories
 from posapp.domain.errors import ValidationError
 from posapp.i18n import _
 
@@ -182,14 +183,10 @@ def expiring_soon(entries, at: datetime, days: int) -> tuple[int, datetime | Non
     return sum(lot.points for lot in soon), min((lot.expires_at for lot in soon), default=None)
 
 
-def _under(category: str, paths: tuple[str, ...]) -> bool:
-    return any(category == p or category.startswith(p + "/") for p in paths)
-
-
 def points_earned(lines, payments, rules: LoyaltyRules, *, tier: str = "") -> int:
     """Points a sale earns. lines: (category, what the customer paid for the line); payments:
     (tender, amount) net of change."""
-    paid = sum((amount for category, amount in lines if not _under(category, rules.no_earn_categories)), ZERO)
+    paid = sum((amount for category, amount in lines if not in_categories(category, rules.no_earn_categories)), ZERO)
     total = sum((amount for _c, amount in lines), ZERO)
     if paid <= 0 or total <= 0:
         return 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from decimal import Decimal
 
+from posapp.domain.catalog import in_categories
 from posapp.domain.errors import ValidationError
 from posapp.domain.money import MAX_PRICE, round_money
 from posapp.i18n import _
@@ -96,11 +97,11 @@ class Promotion:
 
     def covers(self, sku: str, category: str) -> bool:
         """Whether a product (by SKU and category path) is one this promotion applies to."""
-        if sku in self.exclude_products or _under(category, self.exclude_categories):
+        if sku in self.exclude_products or in_categories(category, self.exclude_categories):
             return False
         if not self.products and not self.categories:
             return True
-        return sku in self.products or _under(category, self.categories)
+        return sku in self.products or in_categories(category, self.categories)
 
     def running(self, at_utc: datetime, local: datetime) -> bool:
         """Whether it runs at this moment (UTC for the dates, store-local for days and hours)."""
@@ -242,10 +243,6 @@ def _everywhere(p: Promotion) -> bool:
 def _make_room(cache: dict) -> None:
     if len(cache) >= MAX_CACHED:  # a till runs for days: start again rather than grow without end
         cache.clear()
-
-
-def _under(category: str, paths: tuple[str, ...]) -> bool:
-    return any(category == p or category.startswith(p + "/") for p in paths)
 
 
 def _amount_ok(value: Decimal | None, places: int) -> bool:

@@ -202,12 +202,10 @@ def record_sale_points(uow, station: Station, *, sale: Sale, member_code: str, t
     member = find_member(uow, member_code)
     at = sale.created_at
     _expire_due(uow, station, member, at, sale.cashier_id or None)
-    available = uow.members.balance(member.id)
     paid = sum((p.amount for p in sale.payments if p.tender == "points"), Decimal(0))
-    redeemed = pts.points_for(paid, rules) if paid else 0
-    if redeemed > available:
-        raise ValidationError(_("The member has {available} points; the payment in points needs {points}")
-                              .format(available=available, points=redeemed))
+    # The rules for paying with points (balance, minimum, share of the sale) hold whatever screen took it.
+    redeemed = pts.check_redeem(paid, total=sale.total, already=Decimal(0), available=uow.members.balance(member.id),
+                                rules=rules, places=station.places) if paid else 0
     if redeemed:
         uow.members.add_entry(member.id, pts.Entry(kind=pts.EntryKind.REDEEM, points=-redeemed, at=at,
                                                    sale_number=sale.number),
@@ -275,13 +273,15 @@ def sale_member(uow, sale: Sale) -> SaleMember | None:
     if not sale.member_code:
         return None
     member = uow.members.by_code(sale.member_code)
-    found = uow.members.sale_entries(sale.number)
-    earned = sum(e.points for _m, e in found if e.kind is pts.EntryKind.EARN)
-    redeemed = -sum(e.points for _m, e in found if e.kind is pts.EntryKind.REDEEM)
-    balance = uow.members.balance_after(member.id, found[-1][1].id) if member and found else (
-        uow.members.balance(member.id) if member else 0)
-    return SaleMember(code=sale.member_code, name=member.name if member else "",
-                      phone=member.masked_phone if member else "", earned=earned, redeemed=redeemed, balance=balance)
+    if member is None:
+        return SaleMember(code=sale.member_code, name="", phone="", earned=0, redeemed=0, balance=0)
+    found = [e for _m, e in uow.members.sale_entries(sale.number)]
+    earned = sum(e.points for e in found if e.kind is pts.EntryKind.EARN)
+    redeemed = -sum(e.points for e in found if e.kind is pts.EntryKind.REDEEM)
+    # The balance as it was right after this sale, so a reprint says what the original said.
+    balance = uow.members.balance_after(member.id, found[-1].id) if found else uow.members.balance(member.id)
+    return SaleMember(code=member.code, name=member.name, phone=member.masked_phone, earned=earned,
+                      redeemed=redeemed, balance=balance)
 
 
 # --- tiers and classes ----------------------------------------------------------------------------

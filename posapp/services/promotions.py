@@ -17,6 +17,7 @@ from posapp.domain.promotions import Kind, Promotion, check_promotion, normal_co
 from posapp.domain.sale import SaleLine
 from posapp.domain.users import Approval, Permission, User
 from posapp.i18n import _
+from posapp.services import members as member_service
 from posapp.services.auth import audit, require
 from posapp.services.station import Station
 
@@ -135,10 +136,8 @@ def offers_version(uow) -> tuple:
 
 
 def find_member(uow, text: str) -> Member:
-    member = uow.members.find(text)
-    if member is None or not member.active:
-        raise NotFound(_("No member with card or phone {text}").format(text=text.strip()))
-    return member
+    """The member the simulator prices for: found as at the till (card or phone, active only)."""
+    return member_service.find_member(uow, text)
 
 
 def check_coupon(uow, station: Station, code: str, *, member_code: str | None = None,

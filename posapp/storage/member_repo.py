@@ -57,13 +57,6 @@ class MemberRepository:
         row = MemberRow.get_or_none(MemberRow.external_id == external_id)
         return _member(row) if row else None
 
-    def find(self, text: str) -> Member | None:
-        """A member by card code, else by phone number."""
-        text = (text or "").strip()
-        if not text:
-            return None
-        return self.by_code(text) or self.by_phone(text)
-
     def all(self, *, active_only: bool = False) -> list[Member]:
         query = MemberRow.select().order_by(MemberRow.id)
         if active_only:

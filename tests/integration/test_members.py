@@ -123,6 +123,17 @@ def test_paying_more_points_than_the_member_has_rolls_back_the_whole_sale(uow, s
     assert uow.sales.get(number=journal.receipt_number(station.store_code, station.terminal_code, 1)) is None
 
 
+def test_points_paying_more_than_the_allowed_share_are_refused_whatever_screen_took_them(uow, station, store):
+    manager, cashier = store
+    member = svc.sign_up(uow, station, actor=cashier, phone=PHONE)
+    svc.adjust_points(uow, station, actor=manager, code=member.code, points=100_000, reason="test", at=AT)
+    sku = pieces(uow)[0]
+    total = sell(uow, station, cashier, None, [(sku, 4)]).total
+    with pytest.raises(ValidationError, match="at most 50%"):  # the default rules: half the sale at most
+        sell(uow, station, cashier, member, [(sku, 4)], points=(total * D("0.6")).quantize(D("0.01")))
+    assert uow.members.balance(member.id) == 100_000
+
+
 def test_points_without_a_member_are_refused(uow, station, store):
     with pytest.raises(ValidationError, match="only for a member"):
         sell(uow, station, store[1], None, [(pieces(uow)[0], 5)], points=D("1.00"))
