@@ -37,7 +37,8 @@ from posapp.domain.barcode import EmbeddedValue
 from posapp.domain.catalog import Product
 from posapp.domain.errors import ValidationError
 from posapp.domain.money import MAX_PRICE, MAX_QTY, QTY_PLACES, from_minor, round_money
-from posapp.domain.pricing import Context, Item, Pricing, PromotionSet, Saving, allocate, price
+from posapp.domain.allocation import allocate
+from posapp.domain.pricing import Context, Item, Pricing, PromotionSet, Saving, price
 from posapp.domain.promotions import normal_coupon
 from posapp.domain.sale import LinePromotion, SaleLine, TaxLine
 from posapp.i18n import _

@@ -30,21 +30,23 @@ room).
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter, sub
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from posapp.domain.money import from_minor, round_money
+from posapp.domain import bxgy
+from posapp.domain.allocation import allocate, allocate_minor  # noqa: F401 (allocate: re-exported)
+from posapp.domain.allocation import minor_units as _minor
+from posapp.domain.bxgy import rest, units_of
+from posapp.domain.money import from_minor
 from posapp.domain.promotions import Kind, Promotion, PromotionSet, normal_coupon
 from posapp.i18n import N_, _
 
 ZERO = Decimal(0)
-MAX_SEARCH = 4  # buy-X-get-Y offers sharing units that are searched exhaustively (3**4 tries)
 
 
 class Item(NamedTuple):
@@ -247,15 +249,11 @@ def _work_alone(item: Item, offers: PromotionSet, live: frozenset[int]) -> _Alon
     places = offers.places
     cands = tuple(p for p in offers.covering(item.sku, item.category)[0] if p.id in live)
     chain = tuple(_chain(item, cands, places))
-    got = _rest(item, item.qty, chain, places)
-    bxgy = tuple(p for p in cands if p.kind is Kind.BUY_X_GET_Y) if _units(item) else ()
+    got = rest(item, item.qty, chain, places)
+    offers_in_sets = tuple(p for p in cands if p.kind is Kind.BUY_X_GET_Y) if units_of(item) else ()
     total = item.amount - sum((cut for _p, cut in got), ZERO)
-    return _Alone(cands=cands, chain=chain, bxgy=bxgy, savings=tuple(_saving(p, cut) for p, cut in got),
+    return _Alone(cands=cands, chain=chain, bxgy=offers_in_sets, savings=tuple(_saving(p, cut) for p, cut in got),
                   total=total, minor=_minor(total, places))
-
-
-def _units(item: Item) -> int:
-    return int(item.qty) if item.pieces and item.qty == item.qty.to_integral_value() else 0
 
 
 def _chain(item: Item, found, places: int) -> list[Promotion]:
@@ -265,20 +263,6 @@ def _chain(item: Item, found, places: int) -> list[Promotion]:
     best = min(single, key=lambda e: (-e[1], e[0].rank), default=None)
     head = [best[0]] if best is not None and best[1] > 0 else []
     return head + [p for p in found if p.stackable and p.kind is not Kind.BUY_X_GET_Y]
-
-
-def _rest(item: Item, qty: Decimal, chain, places: int) -> list[tuple[Promotion, Decimal]]:
-    """(promotion, saving) of the chain on the qty units of item that are in no buy-X-get-Y set."""
-    if qty <= 0:
-        return []
-    before = item.amount if qty == item.qty else round_money(item.unit_price * qty, places)
-    got = []
-    for p in chain:
-        cut = p.line_cut(qty, before, places)
-        if cut > 0:
-            got.append((p, cut))
-            before -= cut
-    return got
 
 
 def _line_step(items: list[Item], alone: dict[int, _Alone], offers: PromotionSet, live: frozenset[int]):
@@ -302,7 +286,7 @@ def _buy_x_get_y(items: list[Item], alone: dict[int, _Alone], offers: PromotionS
     in_reach = [i for i in items if alone[i.key].bxgy]
     if not in_reach:
         return {}
-    units = {i.key: _units(i) for i in in_reach}
+    units = {i.key: units_of(i) for i in in_reach}
     eligible: dict[int, list[Item]] = {}
     promos: dict[int, Promotion] = {}
     # Ranked once for every offer: dearest first, then (a stable sort of lines by SKU) by SKU and line.
@@ -311,200 +295,23 @@ def _buy_x_get_y(items: list[Item], alone: dict[int, _Alone], offers: PromotionS
             eligible.setdefault(p.id, []).append(item)
             promos[p.id] = p
     reachable = [p for i, p in promos.items() if sum(units[x.key] for x in eligible[i]) >= p.buy + p.get]
-    pool = _Pool(eligible=eligible, units=units, chains={k: alone[k].chain for k in units}, places=offers.places,
+    pool = bxgy.Pool(eligible=eligible, units=units, chains={k: alone[k].chain for k in units}, places=offers.places,
                  live=live)
     done: dict[int, tuple[tuple[Saving, ...], Decimal, int]] = {}
-    for group in _components(reachable, eligible):  # the groups share no line
-        done.update(offers.remember(_search_key(group, pool), partial(_search, group, pool)).done)
+    for group in bxgy.components(reachable, eligible):  # the groups share no line
+        done.update(offers.remember(bxgy.search_key(group, pool), partial(_decided, group, pool)))
     return done
 
 
-def _components(promos: list[Promotion], eligible) -> list[list[Promotion]]:
-    """Buy-X-get-Y offers grouped when they share lines (transitively), each group by rank."""
-    parent = {p.id: p.id for p in promos}
-
-    def root(pid: int) -> int:
-        while parent[pid] != pid:
-            parent[pid] = pid = parent[parent[pid]]
-        return pid
-
-    first: dict[int, int] = {}  # line -> the first offer seen on it
-    for p in promos:
-        for item in eligible[p.id]:
-            other = first.setdefault(item.key, p.id)
-            a, b = root(p.id), root(other)
-            if a != b:
-                parent[a] = b
-    groups: dict[int, list[Promotion]] = defaultdict(list)
-    for p in sorted(promos, key=lambda p: p.rank):
-        groups[root(p.id)].append(p)
-    return sorted(groups.values(), key=lambda g: g[0].rank)
-
-
-@dataclass
-class _Pool:
-    """What the search over buy-X-get-Y offers works on."""
-
-    eligible: dict[int, list[Item]]  # offer id -> the lines it covers, ranked dearest first
-    units: dict[int, int]  # line -> whole units
-    chains: dict[int, tuple[Promotion, ...]]  # line -> its own promotions outside buy X get Y
-    places: int
-    live: frozenset[int]  # the promotions running
-    rest: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (line, units left) -> their saving
-
-    def options(self, p: Promotion) -> tuple[int, ...]:
-        """The ways worth trying for offer p: on plain units (2) only when that differs from all (1) and off (0)."""
-        plain = sum(self.units[it.key] for it in self.eligible[p.id] if not self.chains.get(it.key))
-        whole = sum(self.units[it.key] for it in self.eligible[p.id])
-        return (1, 2, 0) if p.buy + p.get <= plain < whole else (1, 0)
-
-    def rest_saving(self, item: Item, left: int) -> Decimal:
-        """What the line's own promotions give the `left` units of it that are in no set."""
-        found = self.rest.get((item.key, left))
-        if found is None:
-            got = _rest(item, Decimal(left), self.chains.get(item.key, ()), self.places)
-            found = self.rest[(item.key, left)] = sum((cut for _p, cut in got), ZERO)
-        return found
-
-
-@dataclass
-class _Choice:
-    saving: Decimal  # what the group's lines save against their units all being in no set
-    claimed: dict[int, int]
-    sets: list[tuple[Promotion, dict[int, Decimal], Decimal]]  # (offer, line -> value of its free units, saving)
-    done: dict[int, tuple[tuple[Saving, ...], Decimal, int]] = field(default_factory=dict)  # line -> (savings, total, in minor units)
-
-
-def _search_key(group: list[Promotion], pool: _Pool) -> tuple:
-    """Everything a search's answer depends on, so a reprice that left these lines alone reuses it
-    (each line's own promotions follow from the line and the promotions running)."""
-    lines = sorted({it.key: it for p in group for it in pool.eligible[p.id]}.values(), key=lambda it: it.key)
-    return ("buy_x_get_y", tuple(p.id for p in group), pool.places, pool.live, tuple(lines))
-
-
-def _search(group: list[Promotion], pool: _Pool) -> _Choice:
-    """The lowest total over each offer being off (0), on all units (1) or on plain units (2): every
-    combination for the first MAX_SEARCH offers (walked depth first, so combinations share the work
-    of the offers they start with, and an option that leaves the same units as one tried before it
-    is not walked again: it can only tie, and the first of equals wins), then the others one by one
-    where they help."""
+def _decided(group: list[Promotion], pool: bxgy.Pool) -> dict[int, tuple[tuple[Saving, ...], Decimal, int]]:
+    """The search's answer for a group, as each line's (savings, total, total in minor units) (kept
+    in the promotion set, so a reprice that left the group's lines alone reuses it)."""
     lines = {item.key: item for p in group for item in pool.eligible[p.id]}
-    head, tail = group[:MAX_SEARCH], group[MAX_SEARCH:]
-    best: list[_State] = []
-
-    def walk(i: int, state: _State) -> None:
-        if i == len(head):
-            if not best or state.saving(lines, pool) > best[0].saving(lines, pool):
-                best[:] = [state]
-            return
-        seen: list[_State] = []
-        for option in pool.options(head[i]):
-            after = state.then(head[i], option, pool)
-            if not any(after.same(other) for other in seen):
-                seen.append(after)
-                walk(i + 1, after)
-
-    walk(0, _State(claimed={}, sets=(), cut=ZERO))
-    state = best[0]
-    for p in tail:  # beyond the exhaustive search: added one by one where it helps
-        tries = [state.then(p, option, pool) for option in pool.options(p)[:-1]]
-        found = max(tries, key=lambda t: t.saving(lines, pool))  # max keeps the first of equals
-        if found.saving(lines, pool) > state.saving(lines, pool):
-            state = found
-    result = _Choice(saving=state.saving(lines, pool), claimed=state.claimed, sets=list(state.sets))
-    got: dict[int, list[tuple[Promotion, Decimal]]] = {key: [] for key in state.claimed}
-    for p, free, cut in result.sets:  # each set's saving shared over the lines of its free units
-        keys = list(free)
-        for key, amount in zip(keys, allocate(cut, [free[k] for k in keys], places=pool.places)):
-            if amount > 0:
-                got[key].append((p, amount))
-    for key, n in state.claimed.items():  # then what the line's own promotions give its other units
-        item = lines[key]
-        found = got[key] + _rest(item, item.qty - n, pool.chains.get(key, ()), pool.places)
-        total = item.amount - sum((amount for _p, amount in found), ZERO)
-        result.done[key] = (tuple(_saving(p, amount) for p, amount in found), total, _minor(total, pool.places))
-    return result
-
-
-@dataclass
-class _State:
-    """Where a search stands after some offers took their units."""
-
-    claimed: dict[int, int]  # line -> its units in sets
-    sets: tuple[tuple[Promotion, dict[int, Decimal], Decimal], ...]  # (offer, line -> value of its free units, saving)
-    cut: Decimal  # what the sets take off
-    _saving: Decimal | None = None
-
-    def then(self, p: Promotion, option: int, pool: _Pool) -> _State:
-        """The state after offer p takes its units: off (0), on all units (1), on plain units (2)."""
-        if option == 0:
-            return self
-        ranked = [it for it in pool.eligible[p.id] if option == 1 or not pool.chains.get(it.key)]
-        claimed = dict(self.claimed)
-        free = _sets(p, ranked, claimed, pool)
-        if not free:
-            return self
-        cut = p.free_cut(sum(free.values(), ZERO), pool.places)
-        return _State(claimed=claimed, sets=(*self.sets, (p, free, cut)), cut=self.cut + cut)
-
-    def same(self, other: _State) -> bool:
-        return self is other or (self.claimed == other.claimed and self.sets == other.sets)
-
-    def saving(self, lines: dict[int, Item], pool: _Pool) -> Decimal:
-        """What the lines save against all their units being in no set: the sets' savings, less what
-        the other promotions no longer give the units in them (the same difference for every state
-        as comparing whole totals)."""
-        if self._saving is None:
-            total = self.cut
-            for key, n in self.claimed.items():
-                item = lines[key]
-                total += pool.rest_saving(item, pool.units[key] - n) - pool.rest_saving(item, pool.units[key])
-            self._saving = total
-        return self._saving
-
-
-def _sets(p: Promotion, ranked: list[Item], claimed: dict[int, int], pool: _Pool) -> dict[int, Decimal]:
-    """Cut the ranked lines' units into sets of buy+get and claim the units of the first sets, as many
-    as save most; the value of each line's free units."""
-    size = p.buy + p.get
-    runs = [(it, n) for it in ranked if (n := pool.units[it.key] - claimed.get(it.key, 0)) > 0]
-    take = sum(n for _it, n in runs) // size
-    if any(pool.chains.get(it.key) for it, _n in runs):
-        take = _sets_worth_taking(p, runs, take, pool)
-    free_value: dict[int, Decimal] = {}
-    pos = 0
-    for it, n in runs:
-        n = min(n, take * size - pos)
-        if n <= 0:
-            break
-        free = p.free_units(pos + n) - p.free_units(pos)
-        claimed[it.key] = claimed.get(it.key, 0) + n
-        if free:
-            free_value[it.key] = free_value.get(it.key, ZERO) + it.unit_price * free
-        pos += n
-    return free_value
-
-
-def _sets_worth_taking(p: Promotion, runs: list[tuple[Item, int]], sets: int, pool: _Pool) -> int:
-    """How many of the first sets save most, counting what their units would get outside a set from
-    their own promotions (ties: more sets)."""
-    size = p.buy + p.get
-    left = {it.key: n for it, n in runs}
-    best, best_gain, free_total, lost, pos, i, used = 0, ZERO, ZERO, ZERO, 0, 0, 0
-    for k in range(1, sets + 1):
-        while pos < k * size:  # the units of set k, run by run
-            it, n = runs[i]
-            m = min(n - used, k * size - pos)
-            free_total += it.unit_price * (p.free_units(pos + m) - p.free_units(pos))
-            lost += pool.rest_saving(it, left[it.key]) - pool.rest_saving(it, left[it.key] - m)
-            left[it.key] -= m
-            pos, used = pos + m, used + m
-            if used == n:
-                i, used = i + 1, 0
-        gain = p.free_cut(free_total, pool.places) - lost
-        if gain >= best_gain:
-            best, best_gain = k, gain
-    return best
+    done = {}
+    for key, got in bxgy.search(group, pool).got.items():
+        total = lines[key].amount - sum((amount for _p, amount in got), ZERO)
+        done[key] = (tuple(_saving(p, amount) for p, amount in got), total, _minor(total, pool.places))
+    return done
 
 
 # --- step 2: spend thresholds and coupons ---------------------------------------------------------
@@ -591,41 +398,3 @@ def _gift_step(offers: PromotionSet, live, left: dict[int, int], lines_of, place
     return tuple(gifts)
 
 
-# --- allocation -----------------------------------------------------------------------------------
-
-def allocate(amount: Decimal, weights: list[Decimal], *, places: int = 2) -> list[Decimal]:
-    """Split amount over weights in proportion: each share rounded down to the minor unit, the units
-    left over to the largest weight (ties: the first), then the next largest if it has no room.
-
-    Needs 0 <= amount <= sum(weights) and no negative weight; the shares add up to amount exactly
-    and none exceeds its weight.
-    """
-    parts = [_minor(w, places) for w in weights]
-    return [from_minor(s, places) for s in allocate_minor(_minor(amount, places), parts)]
-
-
-def allocate_minor(units: int, parts: list[int]) -> list[int]:
-    """allocate() in integer minor units."""
-    whole = sum(parts)
-    if units < 0 or min(parts, default=0) < 0 or units > whole:
-        raise ValueError("allocate needs 0 <= amount <= sum of non-negative weights")
-    if not units:
-        return [0] * len(parts)
-    shares = [units * p // whole for p in parts]
-    left = units - sum(shares)
-    if left:
-        first = max(range(len(parts)), key=parts.__getitem__)  # the largest (ties: the first)
-        if parts[first] - shares[first] >= left:  # nearly always: it has room for them all
-            shares[first] += left
-            return shares
-        for i in sorted(range(len(parts)), key=lambda i: (-parts[i], i)):
-            extra = min(left, parts[i] - shares[i])
-            shares[i] += extra
-            left -= extra
-            if not left:
-                break
-    return shares
-
-
-def _minor(amount: Decimal, places: int) -> int:
-    return int(amount.scaleb(places).to_integral_value())

@@ -689,17 +689,17 @@ def test_the_search_finds_what_trying_every_combination_finds(case):
     # combination in full, in the documented order (first of equals wins), must end the same.
     from unittest.mock import patch
 
-    from posapp.domain import pricing
+    from posapp.domain import bxgy
 
-    search = pricing._search
+    search = bxgy.search
 
     def checked(group, pool):
         found = search(group, pool)
-        if len(group) <= pricing.MAX_SEARCH:
+        if len(group) <= bxgy.MAX_SEARCH:
             lines = {i.key: i for p in group for i in pool.eligible[p.id]}
             best = None
             for options in itertools.product(*(pool.options(p) for p in group)):
-                state = pricing._State(claimed={}, sets=(), cut=D(0))
+                state = bxgy.State(claimed={}, sets=(), cut=D(0))
                 for p, option in zip(group, options):
                     state = state.then(p, option, pool)
                 if best is None or state.saving(lines, pool) > best.saving(lines, pool):
@@ -708,5 +708,5 @@ def test_the_search_finds_what_trying_every_combination_finds(case):
         return found
 
     items, promos = case
-    with patch.object(pricing, "_search", checked):
+    with patch.object(bxgy, "search", checked):
         price(items, PromotionSet(promos), ctx())
