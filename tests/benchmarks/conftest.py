@@ -35,7 +35,7 @@ def _fingerprint() -> str:
     """What the cached catalog depends on: the schema, the demo data and the search documents."""
     h = hashlib.sha256()
     files = sorted((ROOT / "migrations").glob("*.py")) + [
-        ROOT / "posapp" / "demo.py", ROOT / "posapp" / "domain" / "search_text.py",
+        ROOT / "posapp" / "demo.py", ROOT / "posapp" / "demo_words.py", ROOT / "posapp" / "domain" / "search_text.py",
         ROOT / "posapp" / "storage" / "catalog_repo.py"]
     for f in files:
         h.update(f.name.encode() + f.read_bytes())
