@@ -111,6 +111,22 @@ def find_member(uow, text: str, *, active_only: bool = True) -> Member:
     return member
 
 
+def search_members(uow, text: str, *, limit: int = 100) -> list[Member]:
+    """The back office's member list: an exact card or phone first, then card numbers starting with the
+    text, phones and names containing it (disabled members included, so they can be enabled again)."""
+    text = str(text or "").strip()
+    if len(text) > 80:
+        raise ValidationError(_("Type at most 80 characters to search members"))
+    exact = None
+    if text:
+        exact = uow.members.by_code(text) or (uow.members.by_phone(normal_phone(text))
+                                              if looks_like_phone(text) else None)
+    found = uow.members.search(text, limit=limit)
+    if exact is not None:
+        found = [exact] + [m for m in found if m.id != exact.id][: limit - 1]
+    return found
+
+
 def member_card(uow, station: Station, member: Member, *, at: datetime | None = None) -> MemberCard:
     """What the till shows: tier, points (those whose time is up already left out), what expires soon,
     the last visits and the spend of the last 12 months."""

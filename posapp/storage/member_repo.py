@@ -63,6 +63,23 @@ class MemberRepository:
             query = query.where(MemberRow.active == True)  # noqa: E712 (peewee expression)
         return [_member(r) for r in query]
 
+    def search(self, text: str, *, limit: int = 100, include_disabled: bool = True) -> list[Member]:
+        """Members whose card number starts with, phone contains, or name contains the text; newest
+        first. No text: the newest members."""
+        query = MemberRow.select()
+        text = text.strip()
+        if text:
+            # LIKE's wildcards are not searched for: what is left of the text is, literally.
+            text = text.replace("\\", "").replace("%", "").replace("_", "")
+            if not text:
+                return []
+            like = "%" + text + "%"
+            query = query.where((MemberRow.code.startswith(text)) | (MemberRow.phone ** like)
+                                | (MemberRow.name ** like))
+        if not include_disabled:
+            query = query.where(MemberRow.active == True)  # noqa: E712 (peewee expression)
+        return [_member(r) for r in query.order_by(MemberRow.id.desc()).limit(limit)]
+
     def count(self) -> int:
         return MemberRow.select().count()
 

@@ -205,3 +205,18 @@ def test_loyalty_rules_round_trip_and_bad_ones_change_nothing(uow, station, stor
         with pytest.raises(ValidationError):
             svc.rules_from_json(bad)
     assert svc.loyalty_rules(uow) == rules
+
+
+def test_the_back_office_search_finds_by_card_phone_or_name_and_the_exact_match_first(uow, station, store):
+    cashier = store[1]
+    wang = svc.sign_up(uow, station, actor=cashier, phone=PHONE, name="王女士", code="CARD0001")
+    li = svc.sign_up(uow, station, actor=cashier, phone="13912345600", name="李先生", code="CARD0002")
+    zhang = svc.sign_up(uow, station, actor=cashier, phone="13700005678", name="张三", code="X0001")
+    assert [m.code for m in svc.search_members(uow, "CARD")] == [li.code, wang.code]
+    assert [m.code for m in svc.search_members(uow, "5678")] == [zhang.code, wang.code]
+    assert [m.code for m in svc.search_members(uow, "先生")] == [li.code]
+    assert svc.search_members(uow, "138 1234 5678")[0] == wang
+    assert svc.search_members(uow, "%") == [] and svc.search_members(uow, "无此人") == []
+    assert len(svc.search_members(uow, "")) == 3 and len(svc.search_members(uow, "", limit=2)) == 2
+    with pytest.raises(ValidationError, match="at most 80"):
+        svc.search_members(uow, "1" * 81)
