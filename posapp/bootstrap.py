@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import platformdirs
@@ -101,10 +102,21 @@ def _demo_promotions(store) -> None:
     from posapp.services import promotions as promotion_service
     from posapp.services.auth import SYSTEM
 
+    from posapp.domain import points as pts
+    from posapp.domain.clock import utcnow
+
     uow = store.uow()
+    now, rules = utcnow(), pts.LoyaltyRules()
     with uow:
         for code, name, phone, tier in DEMO_MEMBERS:
-            uow.members.add(code=code, name=name, phone=phone, tier=tier)
+            member = uow.members.add(code=code, name=name, phone=phone, tier=tier)
+            if tier:  # points to pay with, some of them about to expire
+                old = pts.add_months(now, -rules.expiry_months) + timedelta(days=12)
+                for at, points, reason in ((old, 300, "demo: points from two years ago"),
+                                           (now, 1700, "demo: welcome points")):
+                    uow.members.add_entry(member.id, pts.Entry(kind=pts.EntryKind.ADJUST, points=points, at=at,
+                                                               reason=reason, expires_at=pts.expiry_for(at, rules)),
+                                          store_code=store.station.store_code)
         uow.commit()
     promotion_service.save_promotions(store.uow(), store.station, actor=SYSTEM, promotions=demo_promotions(),
                                       source="demo")

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from posapp.domain.errors import ValidationError
-from posapp.i18n import _
+from posapp.i18n import N_, _
 
 # Mainland China mobile numbers (11 digits from 13x to 19x); +86 and spaces or dashes are tidied away.
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -48,6 +48,17 @@ class MemberCard:
     expiring_on: datetime | None
     visits: tuple[tuple[datetime, str, Decimal], ...]  # last visits: (when, store, total)
     spend_12m: Decimal
+
+
+# The default tiers' names, translated where shown; tiers a store names itself show as named.
+TIER_NAMES = {"silver": N_("silver"), "gold": N_("gold"), "platinum": N_("platinum")}
+
+
+def tier_label(tier: str) -> str:
+    """A tier as the cashier and the customer read it ("" is the base tier)."""
+    if not tier:
+        return _("standard")
+    return _(TIER_NAMES[tier]) if tier in TIER_NAMES else tier
 
 
 def normal_phone(text: str) -> str:

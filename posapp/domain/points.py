@@ -234,6 +234,25 @@ def check_redeem(amount: Decimal, *, total: Decimal, already: Decimal, available
     return points
 
 
+def points_payable(*, total: Decimal, already: Decimal, remaining: Decimal, available: int, rules: LoyaltyRules,
+                   places: int = 2) -> Decimal:
+    """The most points may pay now, exactly (what check_redeem accepts), with `already` paid in points
+    and `remaining` still owed; 0 when not even the minimum may be redeemed."""
+    cap = (total * rules.max_share / 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
+    left = available - (points_for(already, rules) if already else 0)
+    limit = min(cap - already, remaining, value_of(max(left, 0), rules, places))
+    if limit <= 0:
+        return Decimal(0)
+    # The most whole points whose value (rounded down) stays within the limit: what they pay is an
+    # amount points pay exactly.
+    minor = Decimal(1).scaleb(-places)
+    most = int(((limit + minor) * rules.rate).to_integral_value(rounding=ROUND_CEILING)) - 1
+    amount = value_of(min(left, most), rules, places)
+    if amount <= 0 or points_for(amount, rules) < rules.min_redeem:
+        return Decimal(0)
+    return amount
+
+
 def check_adjustment(points: int, reason: str, available: int) -> tuple[int, str]:
     """A manager's adjustment: not 0, not absurd, with a reason, never taking the balance below 0."""
     if not isinstance(points, int) or points == 0 or abs(points) > MAX_POINTS:

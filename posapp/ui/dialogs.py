@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from posapp.domain.errors import PosError
+from posapp.domain.members import check_code, check_member_name, looks_like_phone, normal_phone
 from posapp.i18n import _, money
 from posapp.ui.widgets import say
 
@@ -81,6 +84,54 @@ class AmountDialog(_Dialog):
         self.value.selectAll()
         self.form.addRow(label, self.value)
         self.value.returnPressed.connect(self.submit)
+
+
+class SignUpDialog(_Dialog):
+    """A new member at the till: mobile number, name, marketing consent, and the card handed over (if
+    any). What the cashier typed into F3 fills the phone or the card; Enter on the last field signs up."""
+
+    def __init__(self, *, typed: str = "", phone: str = "", name: str = "", consent: bool = False,
+                 card: str = "", problem: str = "", parent=None):
+        super().__init__(_("New member"), parent)
+        if typed and not (phone or card):
+            phone, card = (typed, "") if looks_like_phone(typed) else ("", typed)
+        self.form.addRow(QLabel(_("No member found. Sign up a new member?")))
+        self.phone = QLineEdit(phone)
+        self.phone.setObjectName("member_phone")
+        self.phone.setPlaceholderText("138 0000 0000")
+        self.name = QLineEdit(name)
+        self.name.setObjectName("member_name")
+        self.card = QLineEdit(card)
+        self.card.setObjectName("member_card")
+        self.card.setPlaceholderText(_("Empty: a new card number is given"))
+        self.consent = QCheckBox(_("Agrees to receive offers (marketing)"))
+        self.consent.setObjectName("member_consent")
+        self.consent.setChecked(consent)
+        self.form.addRow(_("Mobile number"), self.phone)
+        self.form.addRow(_("Name"), self.name)
+        self.form.addRow(_("Card number"), self.card)
+        self.form.addRow(self.consent)
+        for field in (self.phone, self.name, self.card):
+            field.returnPressed.connect(self.submit)
+        self.values: dict | None = None
+        if problem:
+            self.show_error(problem)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        (self.name if self.phone.text().strip() else self.phone).setFocus()
+
+    def submit(self) -> None:
+        """Checks what can be checked here (the service checks it all again, and duplicates)."""
+        try:
+            phone = normal_phone(self.phone.text())
+            name = check_member_name(self.name.text())
+            card = check_code(self.card.text()) if self.card.text().strip() else None
+        except PosError as exc:
+            self.show_error(str(exc))
+            return
+        self.values = {"phone": phone, "name": name, "code": card, "consent": self.consent.isChecked()}
+        self.accept()
 
 
 class SearchDialog(_Dialog):

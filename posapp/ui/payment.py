@@ -1,11 +1,12 @@
-"""The payment dialog: type an amount and Enter takes cash; card, mobile and voucher with a reference."""
+"""The payment dialog: type an amount and Enter takes cash; card, mobile and voucher with a reference;
+with a member attached, points (F3, the member key): the amount typed, or the most the rules let points pay."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from posapp.domain.errors import PosError
 from posapp.domain.money import parse_price
+from posapp.domain.points import LoyaltyRules, check_redeem, points_for, points_payable
 from posapp.domain.tender import Tendering, quick_cash_amounts
 from posapp.i18n import _, money
 from posapp.ui.widgets import say
@@ -30,7 +32,8 @@ class PaymentDialog(QDialog):
     """Collects tenders until the sale is paid, then accepts; the caller completes the sale."""
 
     def __init__(self, *, total: Decimal, currency: str, cash_increment: Decimal, places: int = 2,
-                 parent=None):
+                 points: tuple[int, LoyaltyRules] | None = None, parent=None):
+        """points: the attached member's available points and the loyalty rules (None: no member)."""
         super().__init__(parent)
         self.setWindowTitle(_("Payment"))
         self.setMinimumWidth(520)
@@ -64,6 +67,16 @@ class PaymentDialog(QDialog):
             button.setFocusPolicy(Qt.NoFocus)
             button.clicked.connect(lambda _c=False, t=tender: self.take(t))
             tenders.addWidget(button, 0, i)
+        self.points = points
+        self.points_button = None
+        if points is not None:
+            self.points_button = QPushButton()
+            self.points_button.setObjectName("tender_points")
+            self.points_button.setMinimumHeight(48)
+            self.points_button.setFocusPolicy(Qt.NoFocus)
+            self.points_button.clicked.connect(self.take_points)
+            tenders.addWidget(self.points_button, 1, 0, 1, 4)
+            QShortcut(QKeySequence(Qt.Key_F3), self, activated=self.take_points)
         cancel = QPushButton(_("Back to the basket (Esc)"))
         cancel.setFocusPolicy(Qt.NoFocus)
         cancel.clicked.connect(self.reject)
@@ -97,23 +110,64 @@ class PaymentDialog(QDialog):
             button.setFocusPolicy(Qt.NoFocus)
             button.clicked.connect(lambda _c=False, a=amount: self.take("cash", a))
             self.quick.addWidget(button)
+        if self.points_button is not None:
+            offer = self.points_offer()
+            available = self.points[0] - self.points_used()
+            self.points_button.setText(
+                _("Points (F3): {points} available, up to {amount}").format(
+                    points=available, amount=money(offer, self.currency)))
+            self.points_button.setEnabled(offer > 0)
         self.amount.setText("")
         self.amount.setFocus()
 
-    def take(self, tender: str, amount: Decimal | None = None) -> None:
+    # --- points -----------------------------------------------------------------------------------
+    def points_paid(self) -> Decimal:
+        return sum((p.amount for p in self.tendering.payments if p.tender == "points"), Decimal(0))
+
+    def points_used(self) -> int:
+        paid = self.points_paid()
+        return points_for(paid, self.points[1]) if paid else 0
+
+    def points_offer(self) -> Decimal:
+        """The most points may pay now (the checkout checks the same rules again)."""
+        available, rules = self.points
+        return points_payable(total=self.tendering.total, already=self.points_paid(),
+                              remaining=self.tendering.remaining, available=available, rules=rules,
+                              places=self.places)
+
+    def take_points(self) -> None:
+        if self.points is None or self.tendering.is_paid:
+            return
+        available, rules = self.points
+        try:
+            text = self.amount.text().strip()
+            amount = (parse_price(text, places=self.places, what=_("amount")) if text else self.points_offer())
+            if not amount:
+                raise PosError(_("Points cannot pay any of this sale (balance, minimum or share of the sale)"))
+            used = check_redeem(amount, total=self.tendering.total, already=self.points_paid(),
+                                available=available - self.points_used(), rules=rules, places=self.places)
+        except PosError as exc:
+            say(self.message, str(exc), error=True)
+            self.amount.selectAll()
+            return
+        self.take("points", amount, reference="", note=_("{points} points").format(points=used))
+
+    def take(self, tender: str, amount: Decimal | None = None, reference: str | None = None,
+             note: str = "") -> None:
         try:
             if amount is None:
                 text = self.amount.text().strip()
                 amount = parse_price(text, places=self.places, what=_("amount")) if text else (
                     self.tendering.cash_due if tender == "cash" else self.tendering.remaining)
-            payment = self.tendering.add(tender, amount, reference=self.reference.text())
+            payment = self.tendering.add(tender, amount, reference=self.reference.text() if reference is None
+                                         else reference)
         except PosError as exc:
             say(self.message, str(exc), error=True)
             self.amount.selectAll()
             return
         self.reference.clear()
         self.paid.addItem(f"{_(payment.tender)}  {money(payment.tendered, self.currency)}"
-                          + (f"  {payment.reference}" if payment.reference else ""))
+                          + (f"  {payment.reference}" if payment.reference else "") + (f"  {note}" if note else ""))
         if self.tendering.is_paid:
             self.accept()
             return

@@ -394,7 +394,13 @@ class TillPage(CashControl, OfferControl, QWidget):
         total = self.basket.totals().total
         self.privileged(Permission.VOID_SALE, action="sale_voided",
                         detail={"lines": len(self.basket.lines), "total": str(total)},
-                        apply=lambda: self._change(self.basket.clear))
+                        apply=lambda: self._change(self._void_all))
+
+    def _void_all(self) -> None:
+        """Voiding the sale starts over: no lines, no coupons, no member."""
+        self.basket.clear()
+        self.basket.set_member(None, None)
+        self.forget_member()
 
     # --- park, pay --------------------------------------------------------------------------
     def park(self) -> None:
@@ -411,6 +417,7 @@ class TillPage(CashControl, OfferControl, QWidget):
 
     def _parked(self) -> None:
         self.basket = self._new_basket()
+        self.forget_member()
         self.refresh()
         self.info(_("Basket parked; F5 on an empty basket resumes it"))
 
@@ -432,8 +439,11 @@ class TillPage(CashControl, OfferControl, QWidget):
 
     def _resumed(self, basket) -> None:
         self.basket = basket
+        self.forget_member()
         self.refresh()
         self.info(_("Basket resumed"))
+        if basket.member_code:  # their points and visits as they are now
+            self.find_member(basket.member_code)
 
     def pay(self) -> None:
         if self.basket.is_empty:
@@ -442,7 +452,7 @@ class TillPage(CashControl, OfferControl, QWidget):
         cfg = self.store.config
         dialog = PaymentDialog(total=self.basket.totals().total, currency=self.currency,
                                cash_increment=cfg.till.cash_rounding, places=self.store.station.places,
-                               parent=self)
+                               points=self.member_points if self.basket.member_code else None, parent=self)
         if not dialog.exec():
             self.scan.setFocus()
             return
@@ -454,7 +464,7 @@ class TillPage(CashControl, OfferControl, QWidget):
 
     def _completed(self, done) -> None:
         self.basket = self._new_basket()
-        self.member_name = self.member_text = ""
+        self.forget_member()
         self.refresh()
         self.load_offers()  # promotions a manager changed since apply from the next customer
         sale = done.sale

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 
+from posapp.domain.clock import to_local
 from posapp.domain.errors import NotFound
+from posapp.domain.members import tier_label
 from posapp.domain.promotions import normal_coupon
 from posapp.i18n import _, money
 from posapp.services import catalog
@@ -20,6 +22,7 @@ class OfferControl:
     offers_version = None
     member_name = ""
     member_text = ""
+    member_points = None  # (available points, loyalty rules) of the attached member, for paying with points
 
     def load_offers(self) -> None:
         """(Re)load the running promotions off the UI thread when a manager changed them; the
@@ -104,29 +107,71 @@ class OfferControl:
     # --- the member -----------------------------------------------------------------------------
     def member(self) -> None:
         text = self._ask(_("Member"), _("Member card or phone number"))
-        if not text:
-            return
+        if text:
+            self.find_member(text)
+
+    def find_member(self, text: str) -> None:
+        """Attach the member with this card or phone (or offer to sign them up)."""
         store = self.store
 
         def find():
             uow = store.uow()
-            return member_service.member_card(uow, store.station, member_service.find_member(uow, text))
+            try:
+                member = member_service.find_member(uow, text)
+            except NotFound:
+                return None, text  # not a member yet: the cashier may sign them up
+            return member_service.member_card(uow, store.station, member), member_service.loyalty_rules(uow)
 
         self.runner.run(find, self._member_found, self.refuse)
 
-    def _member_found(self, card) -> None:
+    def sign_up(self, **values) -> None:
+        """The new-member form (F3 found nobody); a refusal (a phone already taken) reopens it."""
+        from posapp.ui.dialogs import SignUpDialog
+
+        dialog = SignUpDialog(parent=self, **values)
+        if not dialog.exec():
+            self.scan.setFocus()
+            return
+        store, user, chosen = self.store, self.user, dialog.values
+
+        def create():
+            uow = store.uow()
+            member = member_service.sign_up(uow, store.station, actor=user, **chosen)
+            return member_service.member_card(uow, store.station, member), member_service.loyalty_rules(uow)
+
+        def refused(problem: str) -> None:
+            self.refuse(problem)
+            self.sign_up(phone=chosen["phone"], name=chosen["name"], card=chosen["code"] or "",
+                         consent=chosen["consent"], problem=problem)
+
+        self.runner.run(create, self._member_found, refused)
+
+    def _member_found(self, found) -> None:
+        card, rules = found
+        if card is None:
+            self.sign_up(typed=rules)
+            return
         member = card.member
         self.basket.set_member(member.code, member.tier)
         self.member_name = member.name or member.code
-        # What the cashier tells the customer: who, tier, points, and what is about to expire.
+        self.member_points = (card.balance, rules)
+        # What the cashier tells the customer: who, tier, points, what is about to expire, last visits.
         self.member_text = _("Member {name} ({code}) {phone} · tier {tier} · {points} points").format(
-            name=self.member_name, code=member.code, phone=member.masked_phone, tier=member.tier or "-",
+            name=self.member_name, code=member.code, phone=member.masked_phone, tier=tier_label(member.tier),
             points=card.balance)
         if card.expiring:
             self.member_text += " · " + _("{points} expire by {day}").format(
                 points=card.expiring, day=f"{card.expiring_on:%Y-%m-%d}")
+        tz = self.store.station.timezone
+        visits = [f"{to_local(at, tz):%m-%d} {money(total, self.currency)}" for at, _store, total in card.visits[:3]]
+        self.member_text += "\n" + (_("Last visits: {visits}").format(visits=", ".join(visits)) if visits
+                                     else _("First visit"))
         self.refresh()
-        self.info(self.member_text)
+        self.info(self.member_text.replace("\n", " · "))
+
+    def forget_member(self) -> None:
+        self.member_name = self.member_text = ""
+        self.member_points = None
 
     # --- what the cashier sees ------------------------------------------------------------------
     def offer_summary(self, totals) -> list[str]:

@@ -51,9 +51,10 @@ def test_a_coupon_in_the_scan_field_and_a_member_from_f3(qtbot, demo_store, open
     qtbot.keyClick(window.till.scan, Qt.Key_F3)
     qtbot.waitUntil(lambda: window.till.message.text() != before, timeout=5000)
     assert "王女士" in window.till.message.text()
-    # The card as the cashier reads it out: masked phone, tier, points (the demo member has none yet).
-    assert "138****0001" in window.till.message.text() and "13800000001" not in window.till.message.text()
-    assert "gold" in window.till.message.text() and " 0 " in window.till.message.text()
+    # The card as the cashier reads it out: masked phone, tier, points and the 300 about to expire.
+    told = window.till.message.text()
+    assert "138****0001" in told and "13800000001" not in told
+    assert "tier gold" in told and "2000 points" in told and "300 expire by" in told and "First visit" in told
     assert window.till.total.text().endswith("49.80")  # 2 x 29.90 member price, then the coupon's 10
     scan(qtbot, window, "NOSUCHCOUPON")
     assert window.till.total.text().endswith("49.80")

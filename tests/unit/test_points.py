@@ -14,7 +14,7 @@ from posapp.domain.errors import ValidationError
 from posapp.domain.members import mask_phone, normal_phone
 from posapp.domain.points import (ClassRule, Entry, EntryKind, LoyaltyRules, add_months, balance, check_redeem,
                                   customer_class, due_to_expire, expiring_soon, expiry_for, lots, points_earned,
-                                  reversal, tier_for, value_of)
+                                  points_for, points_payable, reversal, tier_for, value_of)
 
 T0 = datetime(2026, 1, 31, 10, 0)
 RULES = LoyaltyRules(no_earn_categories=("烟酒",))
@@ -78,6 +78,47 @@ def test_phones_are_tidied_validated_and_masked():
     for bad in ("1381234567", "abc", "03812345678", "138123456789"):
         with pytest.raises(ValidationError):
             normal_phone(bad)
+
+
+def test_the_till_offers_the_most_points_may_pay_now():
+    def offer(total, already=D(0), remaining=None, available=5000, rules=RULES):
+        return points_payable(total=D(total), already=D(already), remaining=D(remaining or total),
+                              available=available, rules=rules)
+
+    assert offer("20.00") == D("10.00")  # half the sale
+    assert offer("20.00", available=350) == D("3.50")  # all the member has
+    assert offer("20.00", already="8.00", remaining="12.00") == D("2.00")  # the rest of the half
+    assert offer("20.00", already="8.00", remaining="12.00", available=900) == D("1.00")  # 800 already used
+    assert offer("20.00", already="9.50", remaining="10.50") == 0  # 50 points: under the minimum
+    assert offer("20.00", remaining="3.00") == D("3.00")  # never more than is owed
+    assert offer("1.00", available=99) == 0
+    odd = LoyaltyRules(rate=150, min_redeem=1, max_share=D(100))
+    assert offer("10.00", available=1000, rules=odd) == D("6.66")  # 999 points; 1,000 would pay 6.666
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 100_000), st.integers(0, 100_000), st.integers(0, 20_000), st.sampled_from([50, 100, 150, 1000]),
+       st.sampled_from([0, 1, 100, 500]), st.sampled_from([D(10), D(50), D(100)]))
+def test_what_the_till_offers_is_always_accepted_and_nothing_more_is(total_minor, already_minor, available, rate,
+                                                                     minimum, share):
+    rules = LoyaltyRules(rate=rate, min_redeem=minimum, max_share=share)
+    total = D(total_minor) / 100
+    already = min(D(already_minor) / 100, total)
+    remaining = total - already
+    amount = points_payable(total=total, already=already, remaining=remaining, available=available, rules=rules)
+    left = available - (points_for(already, rules) if already else 0)  # what earlier points payments took
+
+    def accepted(a):
+        try:
+            return a <= remaining and check_redeem(a, total=total, already=already, available=max(left, 0),
+                                                   rules=rules) > 0
+        except ValidationError:
+            return False
+
+    if amount:
+        assert accepted(amount)
+    # Nothing larger, up to a few minor units above, is accepted either.
+    assert not any(accepted(amount + D(k) / 100) for k in range(1, 6))
 
 
 # --- random sequences -----------------------------------------------------------------------------
