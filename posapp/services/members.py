@@ -26,6 +26,7 @@ from posapp.services.auth import audit, current, require
 from posapp.services.station import Station
 
 RULES_KEY = "loyalty"
+EXPIRED_KEY = "points_expired_until"  # the moment the last expiry run covered
 YEAR = timedelta(days=365)
 
 
@@ -270,10 +271,16 @@ def expire_points(uow, station: Station, *, actor: User, at: datetime | None = N
     with uow:
         require(uow, actor, Permission.ADJUST_POINTS)
         actor = current(uow, actor)
-        for member_id in uow.members.with_points_due(at):
+        # Lots that expired before the last run were expired then (or by a sale or an adjustment,
+        # which expire what is due first): only those expiring since need looking at.
+        raw = uow.settings.get(EXPIRED_KEY)
+        done = datetime.fromisoformat(json.loads(raw)) if raw else None
+        for member_id in uow.members.with_points_due(at, after=done):
             gone = _expire_due(uow, station, uow.members.get(member_id), at, actor.id or None)
             if gone:
                 members, points = members + 1, points + gone
+        if done is None or at > done:
+            uow.settings.put(EXPIRED_KEY, json.dumps(at.isoformat()))
         audit(uow, station, actor=actor, action="points_expired", detail={"members": members, "points": points})
         uow.commit()
     return members, points
@@ -310,15 +317,17 @@ def refresh_tiers(uow, station: Station, *, actor: User, at: datetime | None = N
         require(uow, actor, Permission.MANAGE_MEMBERS)
         rules = loyalty_rules(uow)
         bought = uow.members.all_spend(at - YEAR, station.places)
-        changed = 0
-        for member in uow.members.all():
-            spend, visits, last = bought.get(member.code, (Decimal(0), 0, None))
+        nothing = (Decimal(0), 0, None)
+        changes: dict[tuple[str, str], list[int]] = {}
+        for member_id, code, old_tier, old_class in uow.members.tier_rows():
+            spend, visits, last = bought.get(code, nothing)
             tier = pts.tier_for(spend, rules)
             klass = pts.customer_class(spend=spend, visits=visits, last_visit=last, at=at, rule=rules.classes)
             counts[klass] += 1
-            if (tier, klass) != (member.tier, member.customer_class):
-                uow.members.update(member.id, tier=tier, customer_class=klass)
-                changed += 1
+            if (tier, klass) != (old_tier, old_class or "C"):
+                changes.setdefault((tier, klass), []).append(member_id)
+        uow.members.set_tiers(changes)
+        changed = sum(map(len, changes.values()))
         audit(uow, station, actor=actor, action="member_tiers_refreshed", detail={**counts, "changed": changed})
         uow.commit()
     return counts

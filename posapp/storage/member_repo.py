@@ -117,11 +117,27 @@ class MemberRepository:
         return int(PointsEntryRow.select(fn.COALESCE(fn.SUM(PointsEntryRow.points), 0))
                    .where((PointsEntryRow.member == member_id) & (PointsEntryRow.id <= entry_id)).scalar())
 
-    def with_points_due(self, at: datetime) -> list[int]:
-        """Members with an entry that brought points and has expired by `at` (candidates for expiry)."""
-        rows = (PointsEntryRow.select(PointsEntryRow.member).distinct()
-                .where((PointsEntryRow.points > 0) & (PointsEntryRow.expires_at <= at)))
+    def with_points_due(self, at: datetime, after: datetime | None = None) -> list[int]:
+        """Members with an entry that brought points and expires by `at` (and after `after`, when the
+        expiry already ran up to then): the candidates for expiry, found on an index."""
+        due = (PointsEntryRow.points > 0) & (PointsEntryRow.expires_at <= at)
+        if after is not None:
+            due &= PointsEntryRow.expires_at > after
+        rows = PointsEntryRow.select(PointsEntryRow.member).distinct().where(due)
         return sorted(r.member_id for r in rows)
+
+    def tier_rows(self) -> list[tuple[int, str, str, str]]:
+        """(id, code, tier, class) of every member: what refreshing tiers reads, without whole members."""
+        return list(MemberRow.select(MemberRow.id, MemberRow.code, MemberRow.tier, MemberRow.customer_class)
+                    .order_by(MemberRow.id).tuples())
+
+    def set_tiers(self, changes: dict[tuple[str, str], list[int]], chunk: int = 500) -> None:
+        """Give each (tier, class) its members, a chunk of ids per statement."""
+        now = utcnow()
+        for (tier, klass), ids in changes.items():
+            for start in range(0, len(ids), chunk):
+                (MemberRow.update(tier=tier, customer_class=klass, updated_at=now)
+                 .where(MemberRow.id.in_(ids[start:start + chunk])).execute())
 
     # --- what members bought -------------------------------------------------------------------
     def spend(self, code: str, since: datetime, places: int = 2) -> tuple[Decimal, int, datetime | None]:

@@ -97,3 +97,110 @@ def test_member_lookup_among_a_million(bench_dir):
         f"aim: p99 < {AIM_MS} ms ... {aim(p99 < AIM_MS)} (worse p99 {p99:.3f} ms)",
         f"load average {load()}",
     ])
+
+
+JOB_N = int(__import__("os").environ.get("POSAPP_BENCH_MEMBERS", "200000"))
+
+
+def test_nightly_member_jobs(bench_dir, station):
+    """refresh_tiers (every member's tier and class from 12 months of sales) and expire_points (the
+    daily expiry), on members with two sales and two points lots each over the last 15 months."""
+    import json
+    from datetime import datetime, timedelta
+
+    from posapp.domain.users import Role
+    from posapp.services.auth import SYSTEM, hash_pin
+
+    path = fresh_db(bench_dir / "member_jobs.db")
+    con = connect_raw(path)
+    now = datetime(2026, 11, 23, 6, 0)
+    t = time.perf_counter()
+    con.execute("BEGIN")
+    con.execute("INSERT INTO app_user (username, name, role, pin_hash, active, failed_pins, created_at) "
+                "VALUES ('c1', 'c', ?, ?, 1, 0, '2026-01-01 00:00:00')", (Role.CASHIER.value, hash_pin("1111")))
+    con.execute("INSERT INTO shift (store_code, terminal_code, number, status, opened_by_id, opened_at, "
+                "opening_float_minor, counted_detail) VALUES ('S001', 'T01', 1, 'open', 1, '2026-01-01', 0, '{}')")
+    con.executemany(
+        "INSERT INTO member (code, name, phone, tier, active, created_at, consent, customer_class) "
+        "VALUES (?, ?, ?, '', 1, '2025-01-01 00:00:00', 0, 'C')",
+        ((f"M{i:09d}", f"会员{i}", _phone(i)) for i in range(1, JOB_N + 1)))
+    rng = random.Random(11)
+
+    def stamp(days_ago: float) -> str:
+        return (now - timedelta(days=days_ago)).isoformat(" ")
+
+    sales, entries = [], []
+    for i in range(1, JOB_N + 1):
+        for k in range(2):
+            days = rng.uniform(0, 450)
+            total = rng.randint(500, 400_000)
+            sales.append((f"S001-T01-{i:07d}{k}", stamp(days), total, total, f"M{i:09d}"))
+            # An earn long ago (24-month expiry): about one member in 20 has a lot expiring within the month.
+            earn_days = days if rng.random() > 0.05 else rng.uniform(700, 760)
+            entries.append((i, total // 100, stamp(earn_days), (now - timedelta(days=earn_days)
+                                                                  + timedelta(days=730)).isoformat(" ")))
+    con.executemany(
+        "INSERT INTO sale (number, store_code, terminal_code, shift_id, cashier_id, created_at, currency, "
+        "subtotal_minor, basket_discount_minor, total_minor, rounding_minor, change_minor, promo_discount_minor, "
+        "member_code) VALUES (?, 'S001', 'T01', 1, 1, ?, 'CNY', ?, 0, ?, 0, 0, 0, ?)", sales)
+    con.executemany(
+        "INSERT INTO points_entry (member_id, kind, points, at, expires_at, sale_number, reason, store_code) "
+        "VALUES (?, 'earn', ?, ?, ?, '', '', 'S001')", entries)
+    con.execute("COMMIT")
+    setup = time.perf_counter() - t
+
+    database = dbmod.make_database(f"sqlite:///{path}")
+    dbmod.database.initialize(database)
+    database.connect()
+    uow = UnitOfWork()
+    t = time.perf_counter()
+    counts = svc.refresh_tiers(uow, station, actor=SYSTEM, at=now)
+    refresh = time.perf_counter() - t
+    t = time.perf_counter()
+    first = svc.expire_points(uow, station, actor=SYSTEM, at=now)
+    expire_first = time.perf_counter() - t
+    t = time.perf_counter()
+    second = svc.expire_points(uow, station, actor=SYSTEM, at=now + timedelta(days=1))
+    expire_next = time.perf_counter() - t
+    t = time.perf_counter()
+    third = svc.expire_points(uow, station, actor=SYSTEM, at=now + timedelta(days=2))
+    expire_third = time.perf_counter() - t
+    database.close()
+    assert sum(counts.values()) == JOB_N and first[0] > 0
+
+    # Baseline: plain sqlite3 doing the same reads and writes (the GROUP BY, every member, the updates).
+    since = stamp(365)
+    t = time.perf_counter()
+    con.execute("BEGIN")
+    bought = {code: (total, n, last) for code, total, n, last in con.execute(
+        "SELECT member_code, SUM(total_minor), COUNT(id), MAX(created_at) FROM sale "
+        "WHERE member_code IS NOT NULL AND created_at >= ? GROUP BY member_code", (since,))}
+    changes = []
+    for member_id, code, tier in con.execute("SELECT id, code, tier FROM member"):
+        spent = bought.get(code, (0, 0, None))[0]
+        new = "gold" if spent >= 800_000 else "silver" if spent >= 200_000 else ""
+        if new != tier:
+            changes.append((new, member_id))
+    con.executemany("UPDATE member SET tier = ? WHERE id = ?", changes)
+    con.execute("ROLLBACK")
+    raw_refresh = time.perf_counter() - t
+    t = time.perf_counter()
+    raw_due = con.execute("SELECT DISTINCT member_id FROM points_entry WHERE points > 0 AND expires_at <= ?",
+                          (stamp(-1),)).fetchall()
+    raw_scan = time.perf_counter() - t
+    con.close()
+
+    emit(f"10. Nightly member jobs, {JOB_N:,} members (seconds)", [
+        f"SQLite file, every migration; {JOB_N:,} members, {len(sales):,} sales, {len(entries):,} points lots "
+        f"written with plain sqlite3 in {setup:.1f} s (setup)",
+        f"refresh_tiers (tier + class of every member)       {refresh:7.2f} s   classes {json.dumps(counts)}",
+        f"  baseline: plain sqlite3, GROUP BY + every member + the tier updates  {raw_refresh:7.2f} s",
+        f"expire_points, first run (the whole history)      {expire_first:7.2f} s   {first[0]:,} members, "
+        f"{first[1]:,} points",
+        f"expire_points, next day (lots since the last run) {expire_next:7.3f} s   {second[0]:,} members, "
+        f"{second[1]:,} points",
+        f"expire_points, the day after                       {expire_third:7.3f} s   {third[0]:,} members",
+        f"  baseline: plain sqlite3, every lot ever past its date (the old query, no writes)  {raw_scan:7.3f} s "
+        f"({len(raw_due):,} members)",
+        f"load average {load()}",
+    ])

@@ -165,6 +165,12 @@ def test_points_expire_oldest_first_and_the_card_warns_before(uow, station, stor
     assert svc.expire_points(uow, station, actor=manager, at=AT + timedelta(days=731)) == (1, 200)
     assert uow.members.balance(member.id) == 200
     assert svc.expire_points(uow, station, actor=manager, at=AT + timedelta(days=732)) == (0, 0)  # nothing twice
+    # The next run looks only at lots expiring since the last one, and finds the second lot when its day comes.
+    assert svc.expire_points(uow, station, actor=manager, at=AT + timedelta(days=785)) == (0, 0)
+    assert svc.expire_points(uow, station, actor=manager, at=AT + timedelta(days=792)) == (1, 200)
+    assert uow.members.balance(member.id) == 0
+    assert uow.members.with_points_due(AT + timedelta(days=800), after=AT + timedelta(days=792)) == []
+    assert uow.members.with_points_due(AT + timedelta(days=800)) == [member.id]  # without the mark: all of history
 
 
 def test_tiers_and_classes_come_from_the_last_twelve_months(uow, station, store):
@@ -179,6 +185,11 @@ def test_tiers_and_classes_come_from_the_last_twelve_months(uow, station, store)
     assert uow.members.by_code(other.code).customer_class == "C"
     assert uow.members.by_code(member.code).customer_class == "B"
     assert sum(counts.values()) == 2
+    # A year on, nothing bought since: back to the base tier and class C, for both the same as before.
+    counts = svc.refresh_tiers(uow, station, actor=manager, at=AT + timedelta(days=400))
+    assert (uow.members.by_code(member.code).tier, uow.members.by_code(member.code).customer_class) == ("", "C")
+    assert counts == {"A": 0, "B": 0, "C": 2}
+    assert uow.audit.recent(limit=1)[0].detail["changed"] == 1
 
 
 def test_exporting_members_needs_its_permission_and_is_audited(uow, station, store, tmp_path):
