@@ -57,6 +57,7 @@ class PrinterConfig:
 class TillConfig:
     cash_rounding: Decimal = Decimal("0.01")  # cash totals round to this (0.10 = 抹零 to the jiao)
     receipt_footer: str = ""
+    return_days: int = 30  # a cashier may take a return this many days after the sale; later needs a manager
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,10 @@ def _parse_till(r: _Reader) -> TillConfig:
         step = Decimal(-1)
     if step not in (Decimal("0.01"), Decimal("0.05"), Decimal("0.10"), Decimal("0.50"), Decimal("1")):
         r.fail("cash_rounding", f"{text!r} must be one of 0.01, 0.05, 0.10, 0.50, 1")
-    cfg = TillConfig(cash_rounding=step, receipt_footer=r.get("receipt_footer", str, ""))
+    days = r.get("return_days", int, 30)
+    if not 0 <= days <= 3650:
+        r.fail("return_days", f"{days} must be between 0 and 3650")
+    cfg = TillConfig(cash_rounding=step, receipt_footer=r.get("receipt_footer", str, ""), return_days=days)
     r.finish()
     return cfg
 
@@ -283,7 +287,8 @@ def write_config(path: Path, *, store: StoreConfig, terminal_code: str, database
         "terminal": {"code": terminal_code},
         "database": {"url": database_url},
         "printer": asdict(printer or PrinterConfig()),
-        "till": {"cash_rounding": f"{till.cash_rounding:f}", "receipt_footer": till.receipt_footer},
+        "till": {"cash_rounding": f"{till.cash_rounding:f}", "receipt_footer": till.receipt_footer,
+                 "return_days": till.return_days},
     }
     parse_config(data, path=path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,25 @@ _WORDS = {
     "points_earned": ("本次积分", "本次點數", "Points earned"),
     "points_redeemed": ("使用积分", "使用點數", "Points used"),
     "points_balance": ("积分余额", "點數餘額", "Points balance"),
+    "return": ("*** 退货单 ***", "*** 退貨單 ***", "*** RETURN ***"),
+    "original": ("原单号", "原單號", "Original receipt"),
+    "reason": ("原因", "原因", "Reason"),
+    "damaged": ("(不可售)", "(不可售)", "(not for resale)"),
+    "refund_total": ("退款合计", "退款合計", "REFUND"),
+    "to_refund": ("实退", "實退", "Refunded"),
+    "refund_to": ("退回", "退回", "Back to"),
+    "new_voucher": ("新代金券", "新禮券", "New voucher"),
+    "lost": ("不再满足", "不再滿足", "No longer reached"),
+    "kept_gift": ("赠品未退回", "贈品未退回", "Gift kept"),
+    "given_back": ("返还", "返還", "given back"),
+    "points_spent": ("已用积分折现", "已用點數折現", "Points already spent"),
+    "points_back": ("退回积分", "退回點數", "Points given back"),
+    "points_taken": ("扣回积分", "扣回點數", "Points taken back"),
+    "changed_mind": ("不想要了", "不想要了", "changed mind"),
+    "wrong_size": ("尺码/颜色不合适", "尺碼/顏色不合適", "wrong size or colour"),
+    "not_as_described": ("与描述不符", "與描述不符", "not as described"),
+    "other": ("其他", "其他", "other"),
+    "damaged_reason": ("损坏/质量问题", "損壞/品質問題", "damaged or defective"),
 }
 LABELS: dict[str, dict[str, str]] = {
     locale: {key: words[i] for key, words in _WORDS.items()} for i, locale in enumerate(LOCALES)
@@ -177,8 +196,11 @@ def layout_receipt(sale: Sale, *, store: ReceiptHeader, columns: int, timezone: 
     for line in sale.lines:
         _item(b, line, words)
     b.rule()
-    _totals(b, sale, words, _currency_sign(sale.currency, locale))
-    _tenders(b, sale, words)
+    if sale.is_return:
+        _refund(b, sale, words, _currency_sign(sale.currency, locale))
+    else:
+        _totals(b, sale, words, _currency_sign(sale.currency, locale))
+        _tenders(b, sale, words)
     if sale.member is not None:
         _member(b, sale, words)
     if footer.strip():
@@ -204,6 +226,9 @@ def _header(b: _Builder, sale: Sale, store: ReceiptHeader, words: dict, tz: str,
     if reprint:
         b.add(words["reprint"], bold=True, double_height=True, align="center")
     b.rule()
+    if sale.is_return:
+        b.add(words["return"], bold=True, double_height=True, align="center")
+        b.para(f"{words['original']}: {sale.original}")
     b.para(f"{words['number']}: {sale.number}")
     b.para(f"{words['time']}: {local_time(sale.created_at, tz):%Y-%m-%d %H:%M:%S}")
     b.pair(f"{words['cashier']}: {sale.cashier_name}", f"{words['terminal']}: {sale.terminal_code}")
@@ -225,6 +250,11 @@ def quantity(line: SaleLine) -> str:
 
 def _item(b: _Builder, line: SaleLine, words: dict) -> None:
     b.para(line.name)
+    if line.original_line is not None:  # a return's line: what comes back, as the customer reads it
+        reason = words.get("damaged_reason" if line.reason == "damaged" else line.reason, line.reason)
+        b.pair(f"  {quantity(replace(line, qty=-line.qty))} x {b.money(line.unit_price)}", b.money(-line.total))
+        b.para(f"{words['reason']}: {reason}" + (f" {words['damaged']}" if line.damaged else ""), indent=2)
+        return
     # round_half_up(unit_price * qty): before the line discount and the line's promotions
     gross = line.total + line.discount + line.promotion_saving
     b.pair(f"  {quantity(line)} x {b.money(line.unit_price)}", b.money(gross))
@@ -281,12 +311,50 @@ def _tenders(b: _Builder, sale: Sale, words: dict) -> None:
         b.pair(words["you_saved"], b.money(sale.savings))
 
 
+def _refund(b: _Builder, sale: Sale, words: dict, sign: str) -> None:
+    """A return: what the items come to, what came off (or came back), the refund and where it goes."""
+    b.pair(words["subtotal"], b.money(-sale.subtotal))
+    for d in sale.deductions:
+        if d.kind == "points":
+            label = f"{words['points_spent']} {d.points}"
+        else:
+            label = f"{words['kept_gift' if d.kind == 'gift' else 'lost']} {d.name}"
+            if d.amount < 0:
+                label = f"{d.name} {words['given_back']}"
+        b.pair(label, b.money(-d.amount))
+    if sale.taxes:
+        b.rule()
+        b.add(_tax_row(b, words["rate"], words["net"], words["tax"]))
+        for t in sale.taxes:
+            b.add(_tax_row(b, f"{t.rate.normalize():f}%", b.money(-t.net), b.money(-t.tax)))
+    b.rule("=")
+    b.pair(words["refund_total"], sign + b.money(-sale.total), bold=True, double_height=True)
+    if sale.rounding:
+        b.pair(words["rounding" if sale.rounding < 0 else "rounding_down"], b.money(-sale.rounding))
+        b.pair(words["to_refund"], sign + b.money(-sale.due), bold=True)
+    b.rule()
+    for p in sale.payments:
+        label = f"{words['refund_to']} {words.get(p.tender, p.tender)}"
+        if p.tender in ("card", "mobile") and p.reference:
+            label += f" {p.reference}"
+        b.pair(label, b.money(-p.amount))
+        if p.tender == "voucher" and p.reference:
+            b.para(f"{words['new_voucher']}: {p.reference}", indent=2)
+
+
 def _member(b: _Builder, sale: Sale, words: dict) -> None:
     m = sale.member
     b.rule()
     b.pair(words["member"], f"{m.code} {m.phone}".strip())
     if m.name:
         b.add(m.name, align="right")
+    if sale.is_return:  # a return gives back the points that paid (redeemed < 0), takes back those earned
+        if m.redeemed:
+            b.pair(words["points_back"], f"+{-m.redeemed}")
+        if m.earned:
+            b.pair(words["points_taken"], f"{m.earned}")
+        b.pair(words["points_balance"], str(m.balance), bold=True)
+        return
     if m.redeemed:
         b.pair(words["points_redeemed"], f"-{m.redeemed}")
     b.pair(words["points_earned"], f"+{m.earned}")

@@ -23,6 +23,8 @@ def _line(ln) -> list:
     fields = [ln.line_no, ln.sku, _n(ln.qty), _n(ln.unit_price), _n(ln.discount), _n(ln.total), _n(ln.tax_rate)]
     if ln.promotions:  # sales without promotions hash exactly as they did before promotions existed
         fields.append([[p.code, p.kind, _n(p.amount)] for p in ln.promotions])
+    if ln.original_line is not None:  # a return's line: what it returns and why
+        fields.append([ln.original_line, ln.reason, ln.damaged])
     return fields
 
 
@@ -49,6 +51,10 @@ def canonical_content(sale: Sale) -> str:
         data["coupons"] = list(sale.coupons)
     if sale.member_code:
         data["member"] = sale.member_code
+    if sale.kind != "sale":
+        data["kind"], data["original"] = sale.kind, sale.original
+        data["refund_of"] = [p.refund_of for p in sale.payments]
+        data["deductions"] = [[d.promotion_id, d.kind, _n(d.amount), d.points] for d in sale.deductions]
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 

@@ -59,6 +59,12 @@ class SaleLine:
     barcode: str = ""
     promotions: tuple[LinePromotion, ...] = ()
     paid: Decimal | None = None  # what the customer paid for it after every discount (None: older sales)
+    # A return's lines (negative qty and amounts): the sale's line they return, why, where the goods go,
+    # and the tax in the refund.
+    original_line: int | None = None
+    reason: str = ""
+    damaged: bool = False
+    tax: Decimal | None = None
 
     @property
     def promotion_saving(self) -> Decimal:
@@ -87,6 +93,19 @@ class Payment:
     amount: Decimal  # what this tender pays towards the sale
     tendered: Decimal  # what was handed over (cash may exceed amount; the rest is change)
     reference: str = ""  # card/mobile transaction reference, voucher number
+    refund_of: int | None = None  # a return's refund: the index of the sale's payment it goes back to
+
+
+@dataclass(frozen=True)
+class ReturnDeduction:
+    """What came off a return's refund (or, negative, was given back by a later one): a promotion the
+    kept items no longer reach, a gift kept, or points the member had already spent."""
+
+    promotion_id: int | None
+    name: str
+    kind: str  # threshold, coupon, gift, points
+    amount: Decimal
+    points: int = 0  # kind points: how many
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,13 @@ class Sale:
     coupons: tuple[str, ...] = ()  # coupon codes used
     member_code: str | None = None  # the member who bought (their points are in the points ledger)
     member: SaleMember | None = None  # for the receipt: the member and their points (not in the journal)
+    kind: str = "sale"  # or "return": negative lines and payments, against `original`
+    original: str | None = None  # a return: the number of the sale it returns
+    deductions: tuple[ReturnDeduction, ...] = ()  # a return: what came off the refund, and why
+
+    @property
+    def is_return(self) -> bool:
+        return self.kind == "return"
 
     @property
     def due(self) -> Decimal:

@@ -25,7 +25,8 @@ class Permission(str, enum.Enum):
     VOID_SALE = "void_sale"
     PRICE_OVERRIDE = "price_override"
     DISCOUNT_ABOVE_LIMIT = "discount_above_limit"
-    REFUND = "refund"
+    REFUND = "refund"  # refund to cash what was paid another way
+    RETURN_OVERRIDE = "return_override"  # a return outside the return window, or without a receipt
     OPEN_DRAWER = "open_drawer"
     PAID_IN_OUT = "paid_in_out"
     REPRINT = "reprint"
@@ -63,6 +64,7 @@ _MANAGER = _SUPERVISOR | {
     Permission.MANAGE_MEMBERS,
     Permission.ADJUST_POINTS,
     Permission.EXPORT_MEMBERS,
+    Permission.RETURN_OVERRIDE,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),

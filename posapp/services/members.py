@@ -299,8 +299,12 @@ def sale_member(uow, sale: Sale) -> SaleMember | None:
     if member is None:
         return SaleMember(code=sale.member_code, name="", phone="", earned=0, redeemed=0, balance=0)
     found = [e for _m, e in uow.members.sale_entries(sale.number)]
-    earned = sum(e.points for e in found if e.kind is pts.EntryKind.EARN)
-    redeemed = -sum(e.points for e in found if e.kind is pts.EntryKind.REDEEM)
+    # A return's entries are reversals: points given back count as negative redeemed, taken back as
+    # negative earned.
+    earned = sum(e.points for e in found if e.kind is pts.EntryKind.EARN or
+                 (e.kind is pts.EntryKind.REVERSE and e.points < 0))
+    redeemed = -sum(e.points for e in found if e.kind is pts.EntryKind.REDEEM or
+                    (e.kind is pts.EntryKind.REVERSE and e.points > 0))
     # The balance as it was right after this sale, so a reprint says what the original said.
     balance = uow.members.balance_after(member.id, found[-1].id) if found else uow.members.balance(member.id)
     return SaleMember(code=member.code, name=member.name, phone=member.masked_phone, earned=earned,

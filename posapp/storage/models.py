@@ -150,6 +150,8 @@ class SaleRow(BaseRow):
     change_minor = BigIntegerField()
     promo_discount_minor = BigIntegerField(default=0)
     member_code = CharField(max_length=32, null=True)
+    kind = CharField(max_length=8, default="sale")  # or "return" (migration 0007)
+    original_id = IntegerField(null=True)  # a return: the sale it returns
 
     class Meta:
         table_name = "sale"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from posapp.domain.money import from_minor, qty_from_milli, qty_to_milli, rate_from_bp, rate_to_bp, to_minor
-from posapp.domain.sale import LinePromotion, Payment, Sale, SaleLine, TaxLine
+from posapp.domain.sale import LinePromotion, Payment, ReturnDeduction, Sale, SaleLine, TaxLine
 from posapp.storage.db import database, is_sqlite
 
 
@@ -45,28 +45,31 @@ class SalesRepository:
         return int(row[0]) if row else 0
 
     def add(self, sale: Sale) -> int:
-        """Write the sale, its lines, taxes, payments and stock movements; returns its id."""
+        """Write the sale (or return), its lines, taxes, payments and stock movements; returns its id."""
         db = database.obj
         p = db.param
         at = _stamp(db, sale.created_at)
+        original_id = self.id_of(sale.original) if sale.original else None
         row = db.execute_sql(
             "INSERT INTO sale (number, store_code, terminal_code, shift_id, cashier_id, created_at, "
             "currency, subtotal_minor, basket_discount_minor, total_minor, rounding_minor, change_minor, "
-            f"promo_discount_minor, member_code) VALUES ({', '.join([p] * 14)}) RETURNING id",
+            f"promo_discount_minor, member_code, kind, original_id) VALUES ({', '.join([p] * 16)}) RETURNING id",
             (sale.number, sale.store_code, sale.terminal_code, sale.shift_id, sale.cashier_id, at,
              sale.currency, self._m(sale.subtotal), self._m(sale.basket_discount), self._m(sale.total),
              self._m(sale.rounding), self._m(sale.change), self._m(sale.promo_discount),
-             sale.member_code)).fetchone()
+             sale.member_code, sale.kind, original_id)).fetchone()
         sale_id = int(row[0])
         cursor = db.cursor()
         cursor.executemany(
             "INSERT INTO sale_line (sale_id, line_no, product_id, sku, name, unit, qty_milli, "
             "unit_price_minor, list_price_minor, discount_minor, total_minor, tax_class, tax_rate_bp, "
-            f"weighed, barcode, paid_minor) VALUES ({', '.join([p] * 16)})",
+            "weighed, barcode, paid_minor, original_line_no, reason, damaged, tax_minor) "
+            f"VALUES ({', '.join([p] * 20)})",
             [(sale_id, ln.line_no, ln.product_id, ln.sku, ln.name, ln.unit, qty_to_milli(ln.qty),
               self._m(ln.unit_price), self._m(ln.list_price), self._m(ln.discount), self._m(ln.total),
               ln.tax_class, rate_to_bp(ln.tax_rate), ln.weighed, ln.barcode,
-              None if ln.paid is None else self._m(ln.paid)) for ln in sale.lines])
+              None if ln.paid is None else self._m(ln.paid), ln.original_line, ln.reason, ln.damaged,
+              None if ln.tax is None else self._m(ln.tax)) for ln in sale.lines])
         if any(ln.promotions for ln in sale.lines):
             self._add_line_promotions(sale_id, sale)
         if sale.taxes:
@@ -76,16 +79,31 @@ class SalesRepository:
                 [(sale_id, rate_to_bp(t.rate), self._m(t.gross), self._m(t.tax), self._m(t.net))
                  for t in sale.taxes])
         cursor.executemany(
-            "INSERT INTO payment (sale_id, tender, amount_minor, tendered_minor, reference) "
-            f"VALUES ({', '.join([p] * 5)})",
-            [(sale_id, pm.tender, self._m(pm.amount), self._m(pm.tendered), pm.reference)
-             for pm in sale.payments])
-        cursor.executemany(
-            "INSERT INTO stock_movement (product_id, store_code, qty_milli, reason, sale_id, at) "
+            "INSERT INTO payment (sale_id, tender, amount_minor, tendered_minor, reference, refund_of) "
             f"VALUES ({', '.join([p] * 6)})",
-            [(ln.product_id, sale.store_code, -qty_to_milli(ln.qty), "sale", sale_id, at)
-             for ln in sale.lines])
+            [(sale_id, pm.tender, self._m(pm.amount), self._m(pm.tendered), pm.reference, pm.refund_of)
+             for pm in sale.payments])
+        # A sale takes goods off the shelf; a return puts them back (damaged ones kept apart).
+        reason = "return" if sale.is_return else "sale"
+        cursor.executemany(
+            "INSERT INTO stock_movement (product_id, store_code, qty_milli, reason, sale_id, at, location) "
+            f"VALUES ({', '.join([p] * 7)})",
+            [(ln.product_id, sale.store_code, -qty_to_milli(ln.qty), reason, sale_id, at,
+              "damaged" if ln.damaged else "sellable") for ln in sale.lines])
+        if sale.deductions:
+            cursor.executemany(
+                "INSERT INTO return_deduction (sale_id, promotion_id, name, kind, amount_minor, points) "
+                f"VALUES ({', '.join([p] * 6)})",
+                [(sale_id, d.promotion_id, d.name, d.kind, self._m(d.amount), d.points) for d in sale.deductions])
         return sale_id
+
+    def returns_of(self, number: str) -> list[Sale]:
+        """The returns taken against a sale, oldest first."""
+        db = database.obj
+        ids = [r[0] for r in db.execute_sql(
+            f"SELECT r.id FROM sale r JOIN sale s ON s.id = r.original_id WHERE s.number = {db.param} "
+            "ORDER BY r.id", (number,)).fetchall()]
+        return [self.get(sale_id=i) for i in ids]
 
     def _add_line_promotions(self, sale_id: int, sale: Sale) -> None:
         db = database.obj
@@ -116,23 +134,26 @@ class SalesRepository:
         row = db.execute_sql(
             "SELECT s.id, s.number, s.store_code, s.terminal_code, s.shift_id, s.cashier_id, u.name, "
             "s.created_at, s.currency, s.subtotal_minor, s.basket_discount_minor, s.total_minor, "
-            "s.rounding_minor, s.change_minor, s.promo_discount_minor, s.member_code "
-            "FROM sale s JOIN app_user u ON u.id = s.cashier_id "
+            "s.rounding_minor, s.change_minor, s.promo_discount_minor, s.member_code, s.kind, o.number "
+            "FROM sale s JOIN app_user u ON u.id = s.cashier_id LEFT JOIN sale o ON o.id = s.original_id "
             f"WHERE s.{key} = {p}", (value,)).fetchone()
         if row is None:
             return None
         sid = row[0]
         lines = db.execute_sql(
             "SELECT line_no, product_id, sku, name, unit, qty_milli, unit_price_minor, list_price_minor, "
-            "discount_minor, total_minor, tax_class, tax_rate_bp, weighed, barcode, paid_minor FROM sale_line "
+            "discount_minor, total_minor, tax_class, tax_rate_bp, weighed, barcode, paid_minor, original_line_no, "
+            "reason, damaged, tax_minor FROM sale_line "
             f"WHERE sale_id = {p} ORDER BY line_no", (sid,)).fetchall()
         promos = self._line_promotions(sid)
         coupons = tuple(r[0] for r in db.execute_sql(
             f"SELECT code FROM coupon_use WHERE sale_id = {p} ORDER BY id", (sid,)).fetchall())
         taxes = db.execute_sql(f"SELECT rate_bp, gross_minor, tax_minor, net_minor FROM sale_tax "
                                f"WHERE sale_id = {p} ORDER BY rate_bp DESC", (sid,)).fetchall()
-        pays = db.execute_sql(f"SELECT tender, amount_minor, tendered_minor, reference FROM payment "
+        pays = db.execute_sql(f"SELECT tender, amount_minor, tendered_minor, reference, refund_of FROM payment "
                               f"WHERE sale_id = {p} ORDER BY id", (sid,)).fetchall()
+        deductions = db.execute_sql(f"SELECT promotion_id, name, kind, amount_minor, points FROM return_deduction "
+                                    f"WHERE sale_id = {p} ORDER BY id", (sid,)).fetchall() if row[16] != "sale" else ()
         d = self._d
         return Sale(
             number=row[1], store_code=row[2], terminal_code=row[3], shift_id=row[4], cashier_id=row[5],
@@ -142,13 +163,17 @@ class SalesRepository:
                                  qty=qty_from_milli(r[5]), unit_price=d(r[6]), list_price=d(r[7]),
                                  discount=d(r[8]), total=d(r[9]), tax_class=r[10],
                                  tax_rate=rate_from_bp(r[11]), weighed=bool(r[12]), barcode=r[13],
-                                 paid=None if r[14] is None else d(r[14]), promotions=tuple(promos.get(r[0], ())))
+                                 paid=None if r[14] is None else d(r[14]), promotions=tuple(promos.get(r[0], ())),
+                                 original_line=r[15], reason=r[16] or "", damaged=bool(r[17]),
+                                 tax=None if r[18] is None else d(r[18]))
                         for r in lines),
             taxes=tuple(TaxLine(rate=rate_from_bp(r[0]), gross=d(r[1]), tax=d(r[2]), net=d(r[3]))
                         for r in taxes),
-            payments=tuple(Payment(tender=r[0], amount=d(r[1]), tendered=d(r[2]), reference=r[3])
+            payments=tuple(Payment(tender=r[0], amount=d(r[1]), tendered=d(r[2]), reference=r[3], refund_of=r[4])
                            for r in pays),
-            promo_discount=d(row[14]), coupons=coupons, member_code=row[15])
+            promo_discount=d(row[14]), coupons=coupons, member_code=row[15], kind=row[16], original=row[17],
+            deductions=tuple(ReturnDeduction(promotion_id=r[0], name=r[1], kind=r[2], amount=d(r[3]), points=int(r[4]))
+                             for r in deductions))
 
     def id_of(self, number: str) -> int | None:
         db = database.obj
