@@ -112,8 +112,8 @@ def _demo_promotions(store) -> None:
             member = uow.members.add(code=code, name=name, phone=phone, tier=tier)
             if tier:  # points to pay with, some of them about to expire
                 old = pts.add_months(now, -rules.expiry_months) + timedelta(days=12)
-                for at, points, reason in ((old, 300, "demo: points from two years ago"),
-                                           (now, 1700, "demo: welcome points")):
+                for at, points, reason in ((old, 300, "演示：两年前的积分，即将过期"),
+                                           (now, 1700, "演示：开卡赠送积分")):
                     uow.members.add_entry(member.id, pts.Entry(kind=pts.EntryKind.ADJUST, points=points, at=at,
                                                                reason=reason, expires_at=pts.expiry_for(at, rules)),
                                           store_code=store.station.store_code)

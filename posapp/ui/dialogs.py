@@ -108,7 +108,7 @@ class SignUpDialog(_Dialog):
         self.consent.setObjectName("member_consent")
         self.consent.setChecked(consent)
         self.form.addRow(_("Mobile number"), self.phone)
-        self.form.addRow(_("Name"), self.name)
+        self.form.addRow(_("Full name"), self.name)
         self.form.addRow(_("Card number"), self.card)
         self.form.addRow(self.consent)
         for field in (self.phone, self.name, self.card):

@@ -12,6 +12,7 @@ from posapp.i18n import _, moment
 from posapp.services import printing, shifts
 from posapp.services.status import sync_state
 from posapp.ui.dialogs import AmountDialog
+from posapp.ui import members as members_ui
 from posapp.ui import promotions as promotions_ui
 from posapp.ui.login import LoginPage
 from posapp.ui.runner import OperationRunner
@@ -105,7 +106,12 @@ class MainWindow(QMainWindow):
         promotions = QAction(_("Promotions…"), self)
         promotions.setObjectName("open_promotions")
         promotions.triggered.connect(self.open_promotions)
-        self.menuBar().addMenu(_("&Back office")).addAction(promotions)
+        back_office = self.menuBar().addMenu(_("&Back office"))
+        back_office.addAction(promotions)
+        members = QAction(_("Members…"), self)
+        members.setObjectName("open_members")
+        members.triggered.connect(self.open_members)
+        back_office.addAction(members)
         about = QAction(_("About posapp"), self)
         about.triggered.connect(self.about)
         self.menuBar().addMenu(_("&Help")).addAction(about)
@@ -175,6 +181,11 @@ class MainWindow(QMainWindow):
         """Back office: managers, or anyone with a manager's PIN (the services check it again)."""
         promotions_ui.open_promotions(parent=self, store=self.store, runner=self.runner, user=self.user,
                                       refuse=lambda message: self.statusBar().showMessage(message, 15000))
+
+    def open_members(self) -> None:
+        """Back office: members and points, for managers or with a manager's PIN (the services check again)."""
+        members_ui.open_members(parent=self, store=self.store, runner=self.runner, user=self.user,
+                                refuse=lambda message: self.statusBar().showMessage(message, 15000))
 
     def about(self) -> None:
         QMessageBox.about(self, _("About posapp"),
