@@ -286,3 +286,35 @@ class CouponUseRow(BaseRow):
 
     class Meta:
         table_name = "coupon_use"
+
+
+class CaseRow(BaseRow):
+    id = AutoField()
+    number = CharField(max_length=24, unique=True)
+    store_code = CharField(max_length=8)
+    kind = CharField(max_length=16)
+    status = CharField(max_length=16)
+    sale_number = CharField(max_length=32, default="")
+    member_code = CharField(max_length=32, default="")
+    contact = CharField(max_length=64, default="")
+    description = TextField()
+    opened_by = ForeignKeyField(UserRow, null=True, on_delete="RESTRICT")  # none: posapp-admin
+    opened_at = DateTimeField()
+    handler = ForeignKeyField(UserRow, null=True, on_delete="RESTRICT")
+    updated_at = DateTimeField()
+    resolved_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "after_sales_case"
+
+
+class CaseNoteRow(BaseRow):
+    id = AutoField()
+    case = ForeignKeyField(CaseRow, on_delete="RESTRICT")
+    at = DateTimeField()
+    user = ForeignKeyField(UserRow, null=True, on_delete="RESTRICT")
+    status = CharField(max_length=16)
+    note = TextField()
+
+    class Meta:
+        table_name = "case_note"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from posapp.storage.audit_repo import AuditRepository
+from posapp.storage.case_repo import CaseRepository
 from posapp.storage.catalog_repo import CatalogRepository
 from posapp.storage.db import database, immediate
 from posapp.storage.member_repo import MemberRepository
@@ -30,6 +31,7 @@ class UnitOfWork:
         self.promotions = PromotionRepository()
         self.members = MemberRepository()
         self.settings = SettingsRepository()
+        self.cases = CaseRepository()
         self._txn = None
 
     def __enter__(self) -> "UnitOfWork":

@@ -13,6 +13,7 @@ from posapp.services import printing, shifts
 from posapp.services.status import sync_state
 from posapp.ui.dialogs import AmountDialog
 from posapp.ui import members as members_ui
+from posapp.ui import cases as cases_ui
 from posapp.ui import promotions as promotions_ui
 from posapp.ui.login import LoginPage
 from posapp.ui.runner import OperationRunner
@@ -112,6 +113,10 @@ class MainWindow(QMainWindow):
         members.setObjectName("open_members")
         members.triggered.connect(self.open_members)
         back_office.addAction(members)
+        cases = QAction(_("After-sales cases…"), self)
+        cases.setObjectName("open_cases")
+        cases.triggered.connect(self.open_cases)
+        back_office.addAction(cases)
         about = QAction(_("About posapp"), self)
         about.triggered.connect(self.about)
         self.menuBar().addMenu(_("&Help")).addAction(about)
@@ -186,6 +191,11 @@ class MainWindow(QMainWindow):
         """Back office: members and points, for managers or with a manager's PIN (the services check again)."""
         members_ui.open_members(parent=self, store=self.store, runner=self.runner, user=self.user,
                                 refuse=lambda message: self.statusBar().showMessage(message, 15000))
+
+    def open_cases(self) -> None:
+        """Back office: after-sales cases, for any staff member logged in."""
+        cases_ui.open_cases(parent=self, store=self.store, runner=self.runner, user=self.user,
+                            refuse=lambda message: self.statusBar().showMessage(message, 15000))
 
     def about(self) -> None:
         QMessageBox.about(self, _("About posapp"),
