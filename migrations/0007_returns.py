@@ -29,13 +29,17 @@ def up(migrator, db):
 
     db.create_tables([ReturnDeduction])
     migrator.migrate(
-        migrator.add_column("sale", "kind", CharField(max_length=8, default="sale")),
+        # Defaults in the database too, so rows written without these columns (older code, tools) stay valid.
+        migrator.add_column("sale", "kind", CharField(max_length=8, default="sale",
+                                                      constraints=[SQL("DEFAULT 'sale'")])),
         migrator.add_column("sale", "original_id", IntegerField(null=True)),
         migrator.add_column("sale_line", "original_line_no", IntegerField(null=True)),
-        migrator.add_column("sale_line", "reason", CharField(max_length=32, default="")),
-        migrator.add_column("sale_line", "damaged", BooleanField(default=False)),
+        migrator.add_column("sale_line", "reason", CharField(max_length=32, default="",
+                                                             constraints=[SQL("DEFAULT ''")])),
+        migrator.add_column("sale_line", "damaged", BooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])),
         migrator.add_column("sale_line", "tax_minor", BigIntegerField(null=True)),
         migrator.add_column("payment", "refund_of", IntegerField(null=True)),
-        migrator.add_column("stock_movement", "location", CharField(max_length=16, default="sellable")),
+        migrator.add_column("stock_movement", "location", CharField(max_length=16, default="sellable",
+                                                                    constraints=[SQL("DEFAULT 'sellable'")])),
     )
     db.execute_sql("CREATE INDEX sale_original ON sale (original_id)")

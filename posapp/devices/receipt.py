@@ -50,6 +50,7 @@ _WORDS = {
     "mobile": ("移动支付", "行動支付", "Mobile pay"),
     "voucher": ("代金券", "禮券", "Voucher"),
     "points": ("积分抵扣", "點數折抵", "Points"),
+    "exchange": ("换货抵扣", "換貨抵扣", "Exchange credit"),
     "member": ("会员", "會員", "Member"),
     "points_earned": ("本次积分", "本次點數", "Points earned"),
     "points_redeemed": ("使用积分", "使用點數", "Points used"),

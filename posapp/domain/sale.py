@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-TENDERS = ("cash", "card", "mobile", "voucher", "points")
+TENDERS = ("cash", "card", "mobile", "voucher", "points", "exchange")  # exchange: credit of items returned
 
 
 @dataclass(frozen=True)

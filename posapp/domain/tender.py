@@ -7,7 +7,7 @@ Rules:
   taken: paid all in cash, the customer pays total + cash_rounding(total); after a card paid part,
   the rest in cash is rounded on its own. Rounding never swallows the whole rest: 0.03 left with an
   increment of 0.10 is still paid (0.03), since the till cannot give goods away.
-- Card, mobile, voucher and points pay exactly what they say, and never more than is owed.
+- Card, mobile, voucher, points and exchange credit pay exactly what they say, and never more than is owed.
 - Cash may be more than is owed: the excess is change. Cash short of what is owed is a part payment.
 - The sale is paid when what was paid equals total + rounding; no payment is taken after that.
 """
@@ -42,7 +42,7 @@ def cash_rounding(amount: Decimal, increment: Decimal) -> Decimal:
 def _tender_name(tender: str) -> str:
     """The tender's name as the cashier reads it."""
     names = {"cash": _("cash"), "card": _("card"), "mobile": _("mobile"), "voucher": _("voucher"),
-             "points": _("points")}
+             "points": _("points"), "exchange": _("exchange credit")}
     return names.get(tender, tender)
 
 

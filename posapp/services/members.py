@@ -320,7 +320,7 @@ def refresh_tiers(uow, station: Station, *, actor: User, at: datetime | None = N
     with uow:
         require(uow, actor, Permission.MANAGE_MEMBERS)
         rules = loyalty_rules(uow)
-        bought = uow.members.all_spend(at - YEAR, station.places)
+        bought = uow.members.all_spend(at - YEAR, station.places, until=at)
         nothing = (Decimal(0), 0, None)
         changes: dict[tuple[str, str], list[int]] = {}
         for member_id, code, old_tier, old_class in uow.members.tier_rows():
@@ -350,7 +350,7 @@ def export_members(uow, station: Station, *, actor: User, path: Path, at: dateti
     at = at or utcnow()
     with uow:
         approver = require(uow, actor, Permission.EXPORT_MEMBERS, approval)
-        bought = uow.members.all_spend(at - YEAR, station.places)
+        bought = uow.members.all_spend(at - YEAR, station.places, until=at)
         members = uow.members.all()
         tmp = Path(path).with_suffix(Path(path).suffix + ".part")
         with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:  # with a BOM, so spreadsheets read Chinese

@@ -161,55 +161,87 @@ def take_return(uow, station: Station, *, actor: User, number: str, asked: list[
         sale = uow.sales.get(number=number)
         if sale is None:
             raise NotFound(_("No sale with receipt number {number}").format(number=number))
-        approvers = []
-        if now - sale.created_at > timedelta(days=station.return_days):
-            approvers.append(require(uow, actor, Permission.RETURN_OVERRIDE, approval))
+        approvers = [check_window(uow, station, sale, actor=actor, approval=approval, now=now)]
         result = _plan(uow, station, sale, asked)
-        refunds = list(result.refunds)
-        if to_cash and any(r.tender not in ("cash", "points") for r in refunds):
+        if to_cash and any(r.tender not in ("cash", "points") for r in result.refunds):
             approvers.append(require(uow, actor, Permission.REFUND, approval))
-        payments = []
-        for r in refunds:
-            tender, reference = r.tender, ""
-            if to_cash and tender not in ("cash", "points"):
-                tender = "cash"
-            elif tender in NEEDS_REFERENCE:
-                reference = references.get(r.index, "")
-                if not reference:
-                    raise ValidationError(_("Type the payment terminal's refund reference for the {tender} "
-                                            "refund of {amount}").format(tender=_(tender), amount=r.amount))
-                if len(reference) > 64:
-                    raise ValidationError(_("the reference is longer than {most} characters").format(most=64))
-            payments.append(Payment(tender=tender, amount=-r.amount, tendered=-r.amount, reference=reference,
-                                    refund_of=r.index))
-        value = uow.sales.next_number(receipt_sequence(station.store_code, station.terminal_code))
-        doc = _document(sale, result, payments, station=station, cashier=cashier, shift_id=shift.id,
-                        number=receipt_number(station.store_code, station.terminal_code, value), at=now)
-        if voucher_refund(doc):  # a new voucher (store credit) for what a voucher paid
-            doc = replace(doc, payments=tuple(replace(p, reference=f"V{doc.number}") if p.tender == "voucher" else p
-                                              for p in doc.payments))
-        return_id = uow.sales.add(doc)
-        if sale.member_code:
-            doc = replace(doc, member=_points(uow, station, doc, sale.member_code, result, cashier))
-        prev = uow.sales.last_journal_hash(station.terminal_code) or GENESIS
-        content, content_hash, entry_hash = journal_entry_for(doc, prev_hash=prev)
-        uow.sales.add_journal(sale_id=return_id, terminal_code=station.terminal_code, prev_hash=prev,
-                              content_hash=content_hash, entry_hash=entry_hash, content=content)
-        uow.sales.add_outbox(topic="sale.returned", key=doc.number, at=now, payload={
-            "number": doc.number, "original": sale.number, "store": doc.store_code, "terminal": doc.terminal_code,
-            "time": now.isoformat(), "total": str(doc.total),
-            "lines": [{"sku": ln.sku, "qty": str(ln.qty), "total": str(ln.total), "damaged": ln.damaged}
-                      for ln in doc.lines]})
-        approver = next((a for a in approvers if a), None)
-        audit(uow, station, actor=cashier, action="return_taken", approver_id=approver,
-              detail={"number": doc.number, "original": sale.number, "refund": str(-doc.total),
-                      "lines": len(doc.lines), "to_cash": bool(to_cash), "days": (now - sale.created_at).days})
-        job = None
-        if print_receipt:
-            job = uow.till.add_print_job(terminal_code=station.terminal_code, kind="receipt", ref=doc.number,
-                                         payload=b"")
+        payments = refund_payments(result, references=references, to_cash=to_cash)
+        doc, job = record_return(uow, station, cashier=cashier, shift_id=shift.id, sale=sale, result=result,
+                                 payments=payments, approver=next((a for a in approvers if a), None),
+                                 print_receipt=print_receipt, now=now, to_cash=to_cash)
         uow.commit()
     return ReturnCompleted(sale=doc, plan=result, print_job_id=job)
+
+
+def check_window(uow, station: Station, sale: Sale, *, actor: User, approval: Approval | None,
+                 now: datetime) -> int | None:
+    """Past the return window a manager approves (their id), else nobody needs to."""
+    if now - sale.created_at > timedelta(days=station.return_days):
+        return require(uow, actor, Permission.RETURN_OVERRIDE, approval)
+    return None
+
+
+def refund_payments(result: ReturnPlan, *, references: dict[int, str], to_cash: bool = False,
+                    credit: dict[int, Decimal] | None = None, credit_ref: str = "") -> list[Payment]:
+    """The refunds as the return's payments (negative): to the original tenders, to cash instead, and
+    (an exchange) the part that pays for the new items as exchange credit."""
+    payments = []
+    for r in result.refunds:
+        amount = r.amount
+        used = (credit or {}).get(r.index, ZERO)
+        if used:
+            payments.append(Payment(tender="exchange", amount=-used, tendered=-used, reference=credit_ref,
+                                    refund_of=r.index))
+            amount -= used
+        if not amount:
+            continue
+        tender, reference = r.tender, ""
+        if to_cash and tender not in ("cash", "points"):
+            tender = "cash"
+        elif tender in NEEDS_REFERENCE:
+            reference = references.get(r.index, "")
+            if not reference:
+                raise ValidationError(_("Type the payment terminal's refund reference for the {tender} "
+                                        "refund of {amount}").format(tender=_(tender), amount=amount))
+            if len(reference) > 64:
+                raise ValidationError(_("the reference is longer than {most} characters").format(most=64))
+        payments.append(Payment(tender=tender, amount=-amount, tendered=-amount, reference=reference,
+                                refund_of=r.index))
+    return payments
+
+
+def record_return(uow, station: Station, *, cashier: User, shift_id: int, sale: Sale, result: ReturnPlan,
+                  payments: list[Payment], approver: int | None, print_receipt: bool, now: datetime,
+                  to_cash: bool = False, exchange: str = "") -> tuple[Sale, int | None]:
+    """Inside an open transaction: the return document with everything that belongs to it."""
+    value = uow.sales.next_number(receipt_sequence(station.store_code, station.terminal_code))
+    doc = _document(sale, result, payments, station=station, cashier=cashier, shift_id=shift_id,
+                    number=receipt_number(station.store_code, station.terminal_code, value), at=now)
+    if voucher_refund(doc):  # a new voucher (store credit) for what a voucher paid
+        doc = replace(doc, payments=tuple(replace(p, reference=f"V{doc.number}") if p.tender == "voucher" else p
+                                          for p in doc.payments))
+    return_id = uow.sales.add(doc)
+    if sale.member_code:
+        doc = replace(doc, member=_points(uow, station, doc, sale.member_code, result, cashier))
+    prev = uow.sales.last_journal_hash(station.terminal_code) or GENESIS
+    content, content_hash, entry_hash = journal_entry_for(doc, prev_hash=prev)
+    uow.sales.add_journal(sale_id=return_id, terminal_code=station.terminal_code, prev_hash=prev,
+                          content_hash=content_hash, entry_hash=entry_hash, content=content)
+    uow.sales.add_outbox(topic="sale.returned", key=doc.number, at=now, payload={
+        "number": doc.number, "original": sale.number, "store": doc.store_code, "terminal": doc.terminal_code,
+        "time": now.isoformat(), "total": str(doc.total),
+        "lines": [{"sku": ln.sku, "qty": str(ln.qty), "total": str(ln.total), "damaged": ln.damaged}
+                  for ln in doc.lines]})
+    detail = {"number": doc.number, "original": sale.number, "refund": str(-doc.total), "lines": len(doc.lines),
+              "to_cash": bool(to_cash), "days": (now - sale.created_at).days}
+    if exchange:
+        detail["exchange"] = exchange
+    audit(uow, station, actor=cashier, action="return_taken", approver_id=approver, detail=detail)
+    job = None
+    if print_receipt:
+        job = uow.till.add_print_job(terminal_code=station.terminal_code, kind="receipt", ref=doc.number,
+                                     payload=b"")
+    return doc, job
 
 
 def voucher_refund(doc: Sale) -> bool:

@@ -140,31 +140,40 @@ class MemberRepository:
                  .where(MemberRow.id.in_(ids[start:start + chunk])).execute())
 
     # --- what members bought -------------------------------------------------------------------
+    # Spend is net of returns (a return is a sale row with a negative total); visits and the last visit
+    # count sales only.
+    _BOUGHT = ("COALESCE(SUM(total_minor), 0), COALESCE(SUM(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END), 0), "
+               "MAX(CASE WHEN kind = 'sale' THEN created_at END)")
+
     def spend(self, code: str, since: datetime, places: int = 2) -> tuple[Decimal, int, datetime | None]:
         """(spend, visits, last visit) of a member's sales since a moment."""
-        row = (SaleRow.select(fn.COALESCE(fn.SUM(SaleRow.total_minor), 0), fn.COUNT(SaleRow.id),
-                              fn.MAX(SaleRow.created_at))
-               .where((SaleRow.member_code == code) & (SaleRow.created_at >= since)).tuples().first())
-        last = row[2]
-        if isinstance(last, str):
-            last = datetime.fromisoformat(last)
-        return from_minor(int(row[0]), places), int(row[1]), last
+        db = database.obj
+        row = db.execute_sql(f"SELECT {self._BOUGHT} FROM sale WHERE member_code = {db.param} AND created_at >= "
+                             f"{db.param}", (code, _stamp(db, since))).fetchone()
+        return from_minor(int(row[0]), places), int(row[1]), _time(row[2])
 
     def visits(self, code: str, limit: int = 5, places: int = 2) -> list[tuple[datetime, str, Decimal]]:
         rows = (SaleRow.select(SaleRow.created_at, SaleRow.store_code, SaleRow.total_minor)
-                .where(SaleRow.member_code == code).order_by(SaleRow.created_at.desc()).limit(limit).tuples())
+                .where((SaleRow.member_code == code) & (SaleRow.kind == "sale"))
+                .order_by(SaleRow.created_at.desc()).limit(limit).tuples())
         return [(at, store, from_minor(total, places)) for at, store, total in rows]
 
-    def all_spend(self, since: datetime, places: int = 2) -> dict[str, tuple[Decimal, int, datetime | None]]:
-        """Every member's (spend, visits, last visit) since a moment, by code (members who bought)."""
+    def all_spend(self, since: datetime, places: int = 2,
+                  until: datetime | None = None) -> dict[str, tuple[Decimal, int, datetime | None]]:
+        """Every member's (spend, visits, last visit) in [since, until], by code (members who bought)."""
         db = database.obj
+        params = [_stamp(db, since)]
+        upto = ""
+        if until is not None:
+            upto, params = f" AND created_at <= {db.param}", params + [_stamp(db, until)]
         rows = db.execute_sql(
-            "SELECT member_code, COALESCE(SUM(total_minor), 0), COUNT(id), MAX(created_at) FROM sale "
-            f"WHERE member_code IS NOT NULL AND created_at >= {db.param} GROUP BY member_code",
-            (_stamp(db, since),)).fetchall()
-        found = {}
-        for code, total, n, last in rows:
-            if isinstance(last, str):
-                last = datetime.fromisoformat(last)
-            found[code] = (from_minor(int(total), places), int(n), last)
-        return found
+            f"SELECT member_code, {self._BOUGHT} FROM sale "
+            f"WHERE member_code IS NOT NULL AND created_at >= {db.param}{upto} GROUP BY member_code",
+            tuple(params)).fetchall()
+        return {code: (from_minor(int(total), places), int(n), _time(last)) for code, total, n, last in rows}
+
+
+def _time(value) -> datetime | None:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
