@@ -1,4 +1,4 @@
-"""posapp-admin's member commands: members add|find|set|refresh|export, points history|adjust|expire, and
+"""posapp-admin's member commands: members add|find|set|refresh|export|report, points history|adjust|expire, and
 loyalty show|set (the points rules)."""
 
 from __future__ import annotations
@@ -59,7 +59,50 @@ def cmd_members(args) -> int:
     elif args.action == "export":
         n = svc.export_members(uow, station, actor=SYSTEM, path=Path(args.path))
         _out(f"{n} members written to {args.path}")
+    elif args.action == "report":
+        return _report(args, store)
     return 0
+
+
+def _report(args, store) -> int:
+    """members report: the A/B/C member analysis as text or JSON, and optionally its CSV and PDF."""
+    import sys
+
+    from posapp.domain.errors import ValidationError
+    from posapp.services.auth import SYSTEM
+    from posapp.services.member_reports import member_report
+
+    cfg, station = store.config, store.station
+    try:
+        at = _at(args.at, station)
+    except ValidationError as exc:
+        return _fail(f"--at: {exc} (for example 2026-11-30T18:00, store-local, or with +08:00)")
+    report = member_report(store.uow(), station, actor=SYSTEM, at=at, top=args.top, csv_path=args.csv,
+                           pdf_path=args.pdf, locale=cfg.store.locale, store_name=cfg.store.name)
+    if args.json:
+        _out(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    else:
+        for line in report.text_lines(locale=cfg.store.locale):
+            _out(line)
+    # JSON on stdout stays parseable: the notes go to stderr then.
+    note = sys.stderr if args.json else sys.stdout
+    if args.csv:
+        print(f"csv written to {args.csv} ({len(report.members)} members)", file=note, flush=True)
+    if args.pdf:
+        print(f"pdf written to {args.pdf}", file=note, flush=True)
+    return 0
+
+
+def _top(text: str) -> int:
+    import argparse
+
+    try:
+        top = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= top <= 100_000:
+        raise argparse.ArgumentTypeError("give 0 to 100000")
+    return top
 
 
 def cmd_points(args) -> int:
@@ -130,6 +173,14 @@ def add_parsers(sub, common) -> None:
     q.add_argument("--at", metavar="ISO-TIME")
     q = msub.add_parser("export", parents=[common], help="every member as CSV (personal data: audited)")
     q.add_argument("path")
+    q = msub.add_parser("report", parents=[common],
+                        help="members by A/B/C class with spend, visits, last visit (text/JSON, CSV, PDF)")
+    q.add_argument("--at", metavar="ISO-TIME", help="the report's moment, store-local or with an offset (default: now)")
+    q.add_argument("--pdf", metavar="FILE", help="also write an A4 PDF: summary, charts, the top members of each class")
+    q.add_argument("--csv", metavar="FILE", help="also write every member as CSV (UTF-8 with BOM, phones masked)")
+    q.add_argument("--top", type=_top, default=200, metavar="N",
+                   help="members of each class listed in the text, JSON and PDF (default 200; the CSV has all)")
+    q.add_argument("--json", action="store_true", help="print JSON instead of the text table")
     p.set_defaults(func=cmd_members)
 
     p = sub.add_parser("points", parents=[common], help="a member's points: history, adjust, expire")

@@ -1,0 +1,450 @@
+"""The member report (会员分析报表): every member's A/B/C class, worked out from the loyalty rules at the
+report's moment, with their spend, visits, last visit and points; a summary per class.
+
+As JSON for machines, a text table, a CSV of every member, and an A4 PDF (summary, two bar charts, the
+top members of each class) in the store's language. Phones are masked everywhere here.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from posapp.domain.clock import to_local
+from posapp.domain.members import TIER_NAMES, mask_phone
+from posapp.domain.points import ClassRule, LoyaltyRules, customer_class, tier_for
+from posapp.reports.shift_report import money
+from posapp.reports.words import _, words
+
+ZERO = Decimal(0)
+CLASSES = ("A", "B", "C")
+CLASS_NAMES = {"A": _("A (high value)"), "B": _("B (medium value)"), "C": _("C (low value)")}
+CLASS_COLOURS = {"A": "#2f5d8a", "B": "#6f9bc4", "C": "#b5b5b5"}
+DEFAULT_TOP = 200  # members of each class listed in the PDF, the text and the JSON; the CSV has all
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLine:
+    code: str
+    name: str
+    phone: str  # masked: 138****5678
+    tier: str  # from the spend, at the report's moment ("" below the first tier)
+    customer_class: str  # A, B or C at the report's moment
+    spend: Decimal  # the 12 months before the report's moment
+    visits: int
+    last_visit: datetime | None  # naive UTC; None: no purchase in those 12 months
+    points: int  # ledger balance at the report's moment
+    active: bool
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    customer_class: str
+    members: int
+    spend: Decimal
+    visits: int
+    places: int
+
+    @property
+    def average_spend(self) -> Decimal:
+        if not self.members:
+            return ZERO.scaleb(-self.places)
+        return (self.spend / self.members).quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class MemberReport:
+    store: str
+    at: datetime  # the report's moment, naive UTC
+    since: datetime  # first moment of the 12 months counted, naive UTC
+    timezone: str
+    currency: str
+    places: int
+    rule: ClassRule
+    classes: tuple[ClassSummary, ...]  # A, B, C, always all three
+    members: tuple[MemberLine, ...]  # class A, B, C, then spend, highest first
+    top: int  # members of each class listed outside the CSV
+    printed_at: datetime  # naive UTC
+
+    @property
+    def spend(self) -> Decimal:
+        return sum((c.spend for c in self.classes), ZERO.scaleb(-self.places))
+
+    @property
+    def visits(self) -> int:
+        return sum(c.visits for c in self.classes)
+
+    def summary(self, klass: str) -> ClassSummary:
+        return next(c for c in self.classes if c.customer_class == klass)
+
+    def listed(self, klass: str) -> list[MemberLine]:
+        """The class's first `top` members by spend (what the PDF, the text and the JSON list)."""
+        first = sum(c.members for c in self.classes[: CLASSES.index(klass)])  # the members are in class order
+        return list(self.members[first: first + min(self.top, self.summary(klass).members)])
+
+    def spend_share(self, c: ClassSummary) -> Decimal | None:
+        """The class's share of all members' spend, in percent with one decimal; None when nobody spent."""
+        return _percent(c.spend, self.spend)
+
+    def member_share(self, c: ClassSummary) -> Decimal | None:
+        return _percent(Decimal(c.members), Decimal(len(self.members)))
+
+    def local(self, moment: datetime | None) -> str:
+        return f"{to_local(moment, self.timezone):%Y-%m-%d %H:%M}" if moment else ""
+
+    def _m(self, amount: Decimal) -> str:
+        return f"{amount:.{self.places}f}"
+
+    def to_json(self) -> dict:
+        """Money as strings with the currency's decimals; times store-local with their offset."""
+        iso = lambda m: to_local(m, self.timezone).isoformat(timespec="minutes") if m else None  # noqa: E731
+        pct = lambda value: "n/a" if value is None else f"{value:f}"  # noqa: E731
+        rule = self.rule
+        return {
+            "report": "members", "store": self.store, "at": iso(self.at), "since": iso(self.since),
+            "timezone": self.timezone, "currency": self.currency,
+            "rules": {"a_spend": self._m(rule.a_spend), "a_visits": rule.a_visits, "a_days": rule.a_days,
+                      "b_spend": self._m(rule.b_spend), "b_visits": rule.b_visits, "b_days": rule.b_days},
+            "members": len(self.members), "spend": self._m(self.spend), "visits": self.visits,
+            "classes": [{"class": c.customer_class, "members": c.members, "spend": self._m(c.spend),
+                         "visits": c.visits, "average_spend": self._m(c.average_spend),
+                         "spend_share_pct": pct(self.spend_share(c))} for c in self.classes],
+            "top": self.top,
+            "listed": [{"code": m.code, "name": m.name, "phone": m.phone, "tier": m.tier,
+                        "class": m.customer_class, "spend": self._m(m.spend), "visits": m.visits,
+                        "last_visit": iso(m.last_visit), "points": m.points, "active": m.active}
+                       for k in CLASSES for m in self.listed(k)]}
+
+    def thresholds(self, t) -> list[str]:
+        """The class rule in words, with the store's money."""
+        r, m = self.rule, (lambda amount: money(amount, self.places))
+        return [t(_("A (high value): at least {spend} spent and at least {visits} visits in the 12 months, and "
+                    "a visit in the last {days} days.")).format(spend=m(r.a_spend), visits=r.a_visits,
+                                                                  days=r.a_days),
+                t(_("B (medium value): at least {spend} spent or at least {visits} visits in the 12 months, and "
+                    "a visit in the last {days} days.")).format(spend=m(r.b_spend), visits=r.b_visits,
+                                                                  days=r.b_days),
+                t(_("C (low value): every other member, and members who bought nothing."))]
+
+    def _window(self, t) -> str:
+        return t(_("12 months: sales from {start} to {end} ({timezone}), in every store.")).format(
+            start=self.local(self.since), end=self.local(self.at), timezone=self.timezone)
+
+    def _showing(self, t, klass: str) -> str:
+        count = self.summary(klass).members
+        if count <= self.top:
+            return ""
+        return t(_("Showing the top {top} of {count} by spend; the CSV has everyone.")).format(
+            top=f"{self.top:,}", count=f"{count:,}")
+
+    def text_lines(self, *, locale: str) -> list[str]:
+        """The summary per class, then the top members of each class, for a terminal."""
+        t = words(locale)
+        title = t(_("Member analysis {store} as of {at} ({currency})")).format(
+            store=self.store, at=self.local(self.at), currency=self.currency)
+        lines = [title, self._window(t), *self.thresholds(t), ""]
+        head, rows = _summary_table(self, t)
+        lines += _columns([head, *rows], right_from=1, rule_after=0, rule_before=len(rows))
+        for k in CLASSES:
+            c = self.summary(k)
+            lines += ["", t(_("{name}: {count} members")).format(name=t(CLASS_NAMES[k]), count=f"{c.members:,}")]
+            listed = self.listed(k)
+            if listed:
+                lines += _columns([_listing_head(t), *(_listing_row(self, t, m) for m in listed)], right_from=4,
+                                  rule_after=0, name_column=1)
+            if self._showing(t, k):
+                lines.append(self._showing(t, k))
+        return lines
+
+    def write_csv(self, path: str | Path, *, locale: str) -> Path:
+        """Every member (not only the top ones), in the order of the report: UTF-8 with a BOM, so spreadsheets
+        read Chinese; written to a .part file and renamed, so a reader never sees half a file."""
+        t, path = words(locale), Path(path)
+        part = path.with_name(path.name + ".part")
+        try:
+            with open(part, "w", newline="", encoding="utf-8-sig") as fh:
+                out = csv.writer(fh)
+                out.writerow([t(_("Card number")), t(_("Member name")), t(_("Mobile number")), t(_("Tier")),
+                              t(_("Class")), t(_("Spend, 12 months")), t(_("Visits, 12 months")),
+                              t(_("Last visit")), t(_("Points balance")), t(_("Active"))])
+                out.writerows([m.code, m.name, m.phone, _tier(t, m.tier), m.customer_class, self._m(m.spend), m.visits,
+                               self.local(m.last_visit), m.points, 1 if m.active else 0] for m in self.members)
+            os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+        return path
+
+    def render_pdf(self, path: str | Path, *, locale: str, store_name: str = "") -> Path:
+        """The report as an A4 PDF: title, thresholds, summary and charts, then the top members of each class.
+        Written to a .part file and renamed."""
+        path = Path(path)
+        part = path.with_name(path.name + ".part")
+        try:
+            _Pdf(self, words(locale), locale=locale).write(part, store_name)
+            os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+        return path
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+def classify(figures: Iterable, *, rules: LoyaltyRules, at: datetime, places: int) -> tuple[
+        tuple[MemberLine, ...], tuple[ClassSummary, ...]]:
+    """Each member's class and tier at `at` from rows with .code, .name, .phone, .active, .spend, .visits,
+    .last_visit, .points (12 months of sales); sorted by class, then spend (highest first), then card."""
+    lines = []
+    for f in figures:
+        klass = customer_class(spend=f.spend, visits=f.visits, last_visit=f.last_visit, at=at, rule=rules.classes)
+        lines.append(MemberLine(code=f.code, name=f.name, phone=mask_phone(f.phone), tier=tier_for(f.spend, rules),
+                                customer_class=klass, spend=f.spend, visits=f.visits, last_visit=f.last_visit,
+                                points=f.points, active=f.active))
+    lines.sort(key=lambda m: m.code)
+    lines.sort(key=lambda m: (m.customer_class, -m.spend))  # stable: equal spend stays by card number
+    zero = ZERO.scaleb(-places)
+    totals = {k: [0, zero, 0] for k in CLASSES}
+    for m in lines:
+        bucket = totals[m.customer_class]
+        bucket[0], bucket[1], bucket[2] = bucket[0] + 1, bucket[1] + m.spend, bucket[2] + m.visits
+    return tuple(lines), tuple(ClassSummary(customer_class=k, members=n, spend=s, visits=v, places=places)
+                               for k, (n, s, v) in totals.items())
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    if not whole:
+        return None
+    return (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _pct_text(t, value: Decimal | None) -> str:
+    return t(_("n/a")) if value is None else f"{value:f}%"
+
+
+def _summary_table(r: MemberReport, t) -> tuple[list[str], list[list[str]]]:
+    """Column titles and one row per class, then the total, as the text and the PDF show them."""
+    m = lambda amount: money(amount, r.places)  # noqa: E731
+    head = [t(_("Class")), t(_("Members")), t(_("Share of members")), t(_("Spend")), t(_("Share of spend")),
+            t(_("Visits")), t(_("Average spend"))]
+    rows = [[t(CLASS_NAMES[c.customer_class]), f"{c.members:,}", _pct_text(t, r.member_share(c)), m(c.spend),
+             _pct_text(t, r.spend_share(c)), f"{c.visits:,}", m(c.average_spend)] for c in r.classes]
+    everyone = ClassSummary(customer_class="", members=len(r.members), spend=r.spend, visits=r.visits,
+                            places=r.places)
+    rows.append([t(_("Sum")), f"{everyone.members:,}", "100.0%" if r.members else t(_("n/a")), m(r.spend),
+                 "100.0%" if r.spend else t(_("n/a")), f"{r.visits:,}", m(everyone.average_spend)])
+    return head, rows
+
+
+def _listing_head(t) -> list[str]:
+    return [t(_("Card number")), t(_("Member name")), t(_("Mobile number")), t(_("Tier")), t(_("Spend, 12 months")),
+            t(_("Visits, 12 months")), t(_("Last visit")), t(_("Points balance"))]
+
+
+def _listing_row(r: MemberReport, t, m: MemberLine) -> list[str]:
+    name = m.name if m.active else t(_("{name} (disabled)")).format(name=m.name)
+    return [m.code, name, m.phone, _tier(t, m.tier), money(m.spend, r.places), f"{m.visits:,}",
+            r.local(m.last_visit) or "-", f"{m.points:,}"]
+
+
+def _tier(t, tier: str) -> str:
+    """The default tiers' names in the report's language; tiers a store named itself as named."""
+    if not tier:
+        return t(_("standard"))
+    return t(TIER_NAMES[tier]) if tier in TIER_NAMES else tier
+
+
+def _width(text: str) -> int:
+    """Terminal columns: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    while _width(text) > width:
+        text = text[:-2] + "…"
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
+
+
+def _columns(rows: list[list[str]], *, right_from: int, rule_after: int, rule_before: int = -1,
+             name_column: int = -1) -> list[str]:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    if name_column >= 0:
+        widths[name_column] = min(widths[name_column], 20)
+    out = []
+    for i, row in enumerate(rows):
+        if i == rule_before:
+            out.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+        out.append("  ".join(_pad(c, w, right=n >= right_from) for n, (c, w) in enumerate(zip(row, widths))).rstrip())
+        if i == rule_after:
+            out.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    return out
+
+
+# --- the PDF -------------------------------------------------------------------------------------
+
+class _Pdf:
+    def __init__(self, report: MemberReport, t, *, locale: str):
+        from posapp.reports.words import is_chinese
+
+        self.r, self.t, self.chinese = report, t, is_chinese(locale)
+
+    def font(self, text: str = "", bold: bool = False) -> str:
+        from posapp.reports.pdf import CJK_FONT, LATIN, LATIN_BOLD
+
+        if self.chinese or any(ord(ch) > 0xFF for ch in text):
+            return CJK_FONT  # no bold face: headings are shaded instead
+        return LATIN_BOLD if bold else LATIN
+
+    def para(self, text: str, *, size: float = 8.5, bold: bool = False, **kw):
+        from xml.sax.saxutils import escape
+
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.platypus import Paragraph
+
+        from posapp.reports.pdf import CJK_FONT, printable
+
+        text = printable(text)
+        font = self.font(text, bold)
+        style = ParagraphStyle("p", fontName=font, fontSize=size, leading=size * 1.35,
+                               wordWrap="CJK" if font == CJK_FONT else None, **kw)
+        return Paragraph(escape(text), style)
+
+    def write(self, path: Path, store_name: str) -> None:
+        from reportlab.lib import colors
+        from reportlab.lib.enums import TA_CENTER
+        from reportlab.lib.pagesizes import A4
+        from reportlab.lib.units import mm
+        from reportlab.platypus import SimpleDocTemplate, Spacer
+
+        from posapp.reports.pdf import MARGIN, WIDTH, printable, register_fonts
+
+        register_fonts()
+        r, t = self.r, self.t
+        title = t(_("Member analysis"))
+        sub = t(_("{store}, as of {at} ({timezone}), {currency}")).format(
+            store=" ".join(x for x in (r.store, store_name.strip()) if x), at=r.local(r.at), timezone=r.timezone,
+            currency=r.currency)
+        grey = dict(size=7.5, textColor=colors.grey)
+        story = [self.para(title, size=16, bold=True, alignment=TA_CENTER, spaceAfter=4),
+                 self.para(sub, size=10, alignment=TA_CENTER), Spacer(1, 4 * mm),
+                 *[self.para(line, size=8.5) for line in r.thresholds(t)], self.para(r._window(t), **grey),
+                 Spacer(1, 3 * mm), self.summary(WIDTH), Spacer(1, 5 * mm), self.charts(WIDTH)]
+        for k in CLASSES:
+            story += self.listing(k, WIDTH)
+        printed = t(_("Printed {time}")).format(time=r.local(r.printed_at))
+        story += [Spacer(1, 4 * mm), self.para(printed, **grey)]
+        SimpleDocTemplate(str(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                          bottomMargin=MARGIN, title=printable(title), author="posapp").build(story)
+
+    def _table(self, data: list[list], widths: list[float], style: list, **kw):
+        from reportlab.platypus import Table, TableStyle
+
+        base = self.font()
+        style = [("FONTNAME", (0, 0), (-1, -1), base), *style]
+        if not self.chinese:  # a Chinese name in an English report needs the CID font for its cell
+            style += [("FONTNAME", (c, i), (c, i), self.font(cell)) for i, row in enumerate(data)
+                      for c, cell in enumerate(row) if isinstance(cell, str) and self.font(cell) != base]
+        return Table(data, colWidths=widths, hAlign="LEFT", style=TableStyle(style), **kw)
+
+    def summary(self, width: float):
+        from reportlab.lib import colors
+
+        from posapp.reports.pdf import RULE, SHADE
+
+        head, rows = _summary_table(self.r, self.t)
+        h = lambda text: self.para(text, size=8, bold=True, alignment=2)  # noqa: E731 (right)
+        data = [[self.para(head[0], size=8, bold=True), *map(h, head[1:])], *rows]
+        fractions = (0.22, 0.1, 0.12, 0.16, 0.12, 0.12, 0.16)
+        return self._table(data, [width * f for f in fractions], [
+            ("FONTSIZE", (0, 0), (-1, -1), 9), ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, 0), "BOTTOM"), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+            ("BACKGROUND", (0, -1), (-1, -1), SHADE), ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+            ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE), ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3)])
+
+    def charts(self, width: float):
+        """Spend by class and members by class, side by side."""
+        from reportlab.platypus import Table
+
+        r, t = self.r, self.t
+        half = width / 2
+        spend = self.bars([c.spend for c in r.classes], half - 12, lambda v: money(v, r.places))
+        count = self.bars([Decimal(c.members) for c in r.classes], half - 12, lambda v: f"{v:,}")
+        heads = [self.para(t(_("Spend by class ({currency})")).format(currency=r.currency), size=10, bold=True),
+                 self.para(t(_("Members by class")), size=10, bold=True)]
+        return Table([heads, [spend, count]], colWidths=[half, half], hAlign="LEFT",
+                     style=[("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+
+    def bars(self, values: list[Decimal], width: float, label):
+        from reportlab.graphics.charts.barcharts import VerticalBarChart
+        from reportlab.graphics.shapes import Drawing
+        from reportlab.lib import colors
+
+        drawing = Drawing(width, 150)
+        chart = VerticalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 48, 18, width - 56, 112
+        chart.data = [[float(v) for v in values]]  # drawing coordinates only: the figures stay Decimal
+        chart.bars.strokeColor = None
+        for i, k in enumerate(CLASSES):
+            chart.bars[(0, i)].fillColor = colors.HexColor(CLASS_COLOURS[k])
+        chart.valueAxis.valueMin = 0
+        if not any(values):
+            chart.valueAxis.valueMax = 1  # an empty store: an empty axis rather than reportlab's error
+        chart.valueAxis.labels.fontName, chart.valueAxis.labels.fontSize = "Helvetica", 7
+        chart.valueAxis.labelTextFormat = lambda v: f"{v:,.0f}"
+        chart.categoryAxis.categoryNames = list(CLASSES)
+        chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = "Helvetica-Bold", 9
+        chart.categoryAxis.labels.dy = -2
+        chart.barLabels.fontName, chart.barLabels.fontSize, chart.barLabels.nudge = "Helvetica", 7, 6
+        by_value = dict(zip((float(v) for v in values), values))
+        chart.barLabelFormat = lambda v: label(by_value.get(v, Decimal(str(v))))
+        drawing.add(chart)
+        return drawing
+
+    def listing(self, klass: str, width: float) -> list:
+        """A heading for the class, then its top members (the header row repeats on each page)."""
+        from reportlab.lib import colors
+        from reportlab.lib.units import mm
+        from reportlab.platypus import CondPageBreak, Spacer
+
+        from posapp.reports.pdf import RULE, SHADE, printable
+
+        r, t = self.r, self.t
+        c = r.summary(klass)
+        heading = t(_("{name}: {count} members, {spend} spent")).format(
+            name=t(CLASS_NAMES[klass]), count=f"{c.members:,}", spend=money(c.spend, r.places))
+        out = [CondPageBreak(30 * mm), Spacer(1, 5 * mm), self.para(heading, size=11, bold=True, spaceAfter=2)]
+        if r._showing(t, klass):
+            out.append(self.para(r._showing(t, klass), size=8, textColor=colors.grey, spaceAfter=2))
+        listed = r.listed(klass)
+        if not listed:
+            note = t(_("No member is in this class.")) if not c.members else ""
+            return out + ([self.para(note, size=8.5)] if note else [])
+        fractions = (0.12, 0.165, 0.12, 0.085, 0.13, 0.105, 0.155, 0.12)
+        widths = [width * f for f in fractions]
+        h = lambda text, right: self.para(text, size=7.5, bold=True, alignment=2 if right else 0)  # noqa: E731
+        head = [h(text, i >= 4 and i != 6) for i, text in enumerate(_listing_head(t))]
+        rows = [[self.fit(printable(cell), w - 6, 8) for cell, w in zip(_listing_row(r, t, m), widths)] for m in listed]
+        return out + [self._table([head, *rows], widths, [
+            ("FONTSIZE", (0, 0), (-1, -1), 8), ("ALIGN", (4, 1), (5, -1), "RIGHT"),
+            ("ALIGN", (7, 1), (7, -1), "RIGHT"), ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+            ("BACKGROUND", (0, 0), (-1, 0), SHADE), ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2)], repeatRows=1)]
+
+    def fit(self, text: str, width: float, size: float) -> str:
+        """text cut short with … so that it fits width points in its font."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        font = self.font(text)
+        if stringWidth(text, font, size) <= width:
+            return text
+        while text and stringWidth(text + "…", font, size) > width:
+            text = text[:-1]
+        return text + "…"
