@@ -58,6 +58,7 @@ class TillConfig:
     cash_rounding: Decimal = Decimal("0.01")  # cash totals round to this (0.10 = 抹零 to the jiao)
     receipt_footer: str = ""
     return_days: int = 30  # a cashier may take a return this many days after the sale; later needs a manager
+    no_receipt_refund: str = "voucher"  # a return without a receipt refunds to store credit (voucher) or cash
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,11 @@ def _parse_till(r: _Reader) -> TillConfig:
     days = r.get("return_days", int, 30)
     if not 0 <= days <= 3650:
         r.fail("return_days", f"{days} must be between 0 and 3650")
-    cfg = TillConfig(cash_rounding=step, receipt_footer=r.get("receipt_footer", str, ""), return_days=days)
+    refund = r.get("no_receipt_refund", str, "voucher")
+    if refund not in ("voucher", "cash"):
+        r.fail("no_receipt_refund", f"{refund!r} must be voucher (store credit) or cash")
+    cfg = TillConfig(cash_rounding=step, receipt_footer=r.get("receipt_footer", str, ""), return_days=days,
+                     no_receipt_refund=refund)
     r.finish()
     return cfg
 
@@ -288,7 +293,7 @@ def write_config(path: Path, *, store: StoreConfig, terminal_code: str, database
         "database": {"url": database_url},
         "printer": asdict(printer or PrinterConfig()),
         "till": {"cash_rounding": f"{till.cash_rounding:f}", "receipt_footer": till.receipt_footer,
-                 "return_days": till.return_days},
+                 "return_days": till.return_days, "no_receipt_refund": till.no_receipt_refund},
     }
     parse_config(data, path=path)
     path.parent.mkdir(parents=True, exist_ok=True)

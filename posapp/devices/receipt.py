@@ -58,6 +58,7 @@ _WORDS = {
     "return": ("*** 退货单 ***", "*** 退貨單 ***", "*** RETURN ***"),
     "original": ("原单号", "原單號", "Original receipt"),
     "reason": ("原因", "原因", "Reason"),
+    "no_receipt": ("无小票退货", "無收據退貨", "Return without a receipt"),
     "damaged": ("(不可售)", "(不可售)", "(not for resale)"),
     "refund_total": ("退款合计", "退款合計", "REFUND"),
     "to_refund": ("实退", "實退", "Refunded"),
@@ -229,7 +230,7 @@ def _header(b: _Builder, sale: Sale, store: ReceiptHeader, words: dict, tz: str,
     b.rule()
     if sale.is_return:
         b.add(words["return"], bold=True, double_height=True, align="center")
-        b.para(f"{words['original']}: {sale.original}")
+        b.para(f"{words['original']}: {sale.original}" if sale.original else words["no_receipt"])
     b.para(f"{words['number']}: {sale.number}")
     b.para(f"{words['time']}: {local_time(sale.created_at, tz):%Y-%m-%d %H:%M:%S}")
     b.pair(f"{words['cashier']}: {sale.cashier_name}", f"{words['terminal']}: {sale.terminal_code}")

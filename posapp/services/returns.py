@@ -293,3 +293,4 @@ def _points(uow, station: Station, doc: Sale, code: str, result: ReturnPlan, cas
                 user_id=cashier.id or None, store_code=station.store_code)
     return SaleMember(code=member.code, name=member.name, phone=member.masked_phone, earned=-result.points_taken,
                       redeemed=-result.points_given, balance=uow.members.balance(member.id))
+

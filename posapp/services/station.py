@@ -19,6 +19,7 @@ class Station:
     prices_include_tax: bool = True
     cash_increment: Decimal = Decimal("0.01")  # cash amounts round to this (sales and refunds)
     return_days: int = 30  # the return window a cashier may take returns in
+    no_receipt_refund: str = "voucher"  # where a return without a receipt refunds to: voucher or cash
 
     @property
     def places(self) -> int:
@@ -29,4 +30,5 @@ class Station:
         return cls(store_code=config.store.code, terminal_code=config.terminal_code,
                    currency=config.store.currency, embedded_rules=config.embedded_barcodes,
                    timezone=config.store.timezone, prices_include_tax=config.store.prices_include_tax,
-                   cash_increment=config.till.cash_rounding, return_days=config.till.return_days)
+                   cash_increment=config.till.cash_rounding, return_days=config.till.return_days,
+                   no_receipt_refund=config.till.no_receipt_refund)

@@ -97,6 +97,15 @@ class SalesRepository:
                 [(sale_id, d.promotion_id, d.name, d.kind, self._m(d.amount), d.points) for d in sale.deductions])
         return sale_id
 
+    def unit_prices_paid(self, product_id: int, since: datetime) -> list[tuple[int, int]]:
+        """(paid in minor units, qty in thousandths) of every sale line of a product since a moment."""
+        db = database.obj
+        p = db.param
+        return [(int(r[0]), int(r[1])) for r in db.execute_sql(
+            "SELECT COALESCE(l.paid_minor, l.total_minor), l.qty_milli FROM sale_line l JOIN sale s ON s.id = l.sale_id "
+            f"WHERE l.product_id = {p} AND s.kind = 'sale' AND s.created_at >= {p} AND l.qty_milli > 0",
+            (product_id, _stamp(db, since))).fetchall()]
+
     def returns_of(self, number: str) -> list[Sale]:
         """The returns taken against a sale, oldest first."""
         db = database.obj
