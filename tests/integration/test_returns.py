@@ -176,3 +176,43 @@ def test_bad_requests_are_refused_and_nothing_is_written(uow, station, store):
     with pytest.raises(ValidationError, match="is a return"):
         returns.find_returnable(uow, station, done.sale.number)
     assert len(uow.sales.returns_of(sale.number)) == 1 and journal.verify_journal(uow).ok
+
+
+# --- random sales, random returns, through the real services -------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_phones = iter(range(10_000_000))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(1, 3)), min_size=1, max_size=4, unique_by=lambda x: x[0]),
+       st.integers(0, 300), st.randoms(use_true_random=False))
+def test_random_returns_never_refund_more_than_paid_and_all_back_restores_stock_and_points(
+        uow, station, store, items, points_paid, rnd):
+    manager, cashier = store
+    member = svc.sign_up(uow, station, actor=cashier, phone=f"137{next(_phones):08d}")
+    svc.adjust_points(uow, station, actor=manager, code=member.code, points=50_000, reason="test", at=AT)
+    skus = pieces(uow)
+    chosen = [(skus[i], q) for i, q in items]
+    before_points = uow.members.balance(member.id)
+    before_stock = {sku: stock(uow, sku) for sku, _q in chosen}
+    total = sum((uow.catalog.by_sku(s).price * q for s, q in chosen), D(0))
+    paid_in_points = min(D(points_paid), (total / 2).quantize(D("1"), rounding="ROUND_FLOOR"))
+    sale = sell(uow, station, cashier, member, chosen, points=paid_in_points if paid_in_points >= 1 else D(0))
+    paid = sum((p.amount for p in sale.payments), D(0))
+    left = {ln.line_no: ln.qty for ln in sale.lines}
+    refunded = D(0)
+    while any(left.values()):
+        n = rnd.choice([k for k, q in left.items() if q])
+        qty = D(rnd.randint(1, int(left[n])))
+        done = returns.take_return(uow, station, actor=cashier, number=sale.number, now=AT,
+                                   asked=[Asked(n, qty, rnd.choice(["changed_mind", "wrong_size"]))])
+        refunded -= sum((p.amount for p in done.sale.payments), D(0))
+        assert refunded <= paid
+        left[n] -= qty
+    assert refunded == paid
+    assert {sku: stock(uow, sku) for sku, _q in chosen} == before_stock
+    assert uow.members.balance(member.id) == before_points
+    assert journal.verify_journal(uow).ok
