@@ -104,11 +104,12 @@ def find_returnable(uow, station: Station, text: str, *, now: datetime | None = 
     returns = uow.sales.returns_of(number)
     earlier = earlier_of(returns, sale)
     amounts = line_amounts(sale, prices_include_tax=station.prices_include_tax, places=station.places)
-    days = max(0, ((now or utcnow()) - sale.created_at).days)
+    since = (now or utcnow()) - sale.created_at
+    days = max(0, since.days)
     return Returnable(sale=sale, returned={x.line_no: earlier.qty.get(x.line_no, ZERO) for x in sale.lines},
                       left={x.line_no: x.qty - earlier.qty.get(x.line_no, ZERO) for x in sale.lines},
                       paid={n: a[0] for n, a in amounts.items()}, returns=tuple(r.number for r in returns),
-                      days=days, in_window=days <= station.return_days)
+                      days=days, in_window=since <= timedelta(days=station.return_days))
 
 
 def plan(uow, station: Station, number: str, asked: list[Asked], *, now: datetime | None = None) -> ReturnPlan:
@@ -142,13 +143,14 @@ def _plan(uow, station: Station, sale: Sale | None, asked: list[Asked]) -> Retur
 
 def take_return(uow, station: Station, *, actor: User, number: str, asked: list[Asked],
                 references: dict[int, str] | None = None, to_cash: bool = False,
-                approval: Approval | None = None, print_receipt: bool = False,
+                approval: Approval | tuple[Approval, ...] | None = None, print_receipt: bool = False,
                 now: datetime | None = None) -> ReturnCompleted:
     """Commit a return against the sale `number`.
 
     references: the payment terminal's refund reference for each card or mobile payment refunded (by
     the index of the sale's payment). to_cash: refund in cash what was paid by card, mobile or voucher
-    (needs the refund permission). Outside the return window a manager's approval is needed."""
+    (needs the refund permission). Outside the return window a manager's approval is needed. approval:
+    one Approval, or several (a late return refunded to cash needs both)."""
     references = {int(k): " ".join(str(v or "").split()) for k, v in (references or {}).items()}
     number = _receipt_number(number)
     now = now or utcnow()
@@ -164,7 +166,7 @@ def take_return(uow, station: Station, *, actor: User, number: str, asked: list[
         approvers = [check_window(uow, station, sale, actor=actor, approval=approval, now=now)]
         result = _plan(uow, station, sale, asked)
         if to_cash and any(r.tender not in ("cash", "points") for r in result.refunds):
-            approvers.append(require(uow, actor, Permission.REFUND, approval))
+            approvers.append(require(uow, actor, Permission.REFUND, approval_for(approval, Permission.REFUND)))
         payments = refund_payments(result, references=references, to_cash=to_cash)
         doc, job = record_return(uow, station, cashier=cashier, shift_id=shift.id, sale=sale, result=result,
                                  payments=payments, approver=next((a for a in approvers if a), None),
@@ -173,11 +175,16 @@ def take_return(uow, station: Station, *, actor: User, number: str, asked: list[
     return ReturnCompleted(sale=doc, plan=result, print_job_id=job)
 
 
-def check_window(uow, station: Station, sale: Sale, *, actor: User, approval: Approval | None,
-                 now: datetime) -> int | None:
+def approval_for(approval, permission: Permission) -> Approval | None:
+    """The approval (of one, or of several given together) that covers a permission."""
+    found = approval if isinstance(approval, (tuple, list)) else (approval,)
+    return next((a for a in found if a is not None and a.permission == permission), None)
+
+
+def check_window(uow, station: Station, sale: Sale, *, actor: User, approval, now: datetime) -> int | None:
     """Past the return window a manager approves (their id), else nobody needs to."""
     if now - sale.created_at > timedelta(days=station.return_days):
-        return require(uow, actor, Permission.RETURN_OVERRIDE, approval)
+        return require(uow, actor, Permission.RETURN_OVERRIDE, approval_for(approval, Permission.RETURN_OVERRIDE))
     return None
 
 

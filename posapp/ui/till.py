@@ -37,13 +37,14 @@ from posapp.ui.dialogs import AmountDialog, OverrideDialog, ParkedDialog, Search
 from posapp.ui.till_cash import CashControl
 from posapp.ui.till_offers import OfferControl
 from posapp.ui.payment import PaymentDialog
+from posapp.ui import returns as returns_ui
 from posapp.ui.widgets import say
 
 KEYS = [("F2", "Search", "search"), ("F3", "Member", "member"), ("F4", "Quantity", "quantity"),
         ("F5", "Park / resume", "park"), ("F6", "Line discount", "line_discount"),
         ("F7", "Basket discount", "basket_discount"), ("F8", "Void line", "void_line"),
         ("F9", "Void sale", "void_sale"), ("F10", "Returns", "returns"), ("F12", "Pay", "pay")]
-LATER = {"returns": "Returns come with the returns work"}
+LATER: dict[str, str] = {}  # keys shown but not yet working: name -> why
 
 
 def parse_scan_text(text: str) -> tuple[Decimal | None, str]:
@@ -101,6 +102,7 @@ class TillPage(CashControl, OfferControl, QWidget):
         self.total.setObjectName("total")
         self.summary = QLabel()
         self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)  # a long member line wraps instead of widening the window
         self.buttons: dict[str, QPushButton] = {}
         self._build_layout()
         self._bind_keys()
@@ -476,6 +478,15 @@ class TillPage(CashControl, OfferControl, QWidget):
             self.total.setText(change)  # the big figure the cashier reads out
         self.info(text)
         self.sale_completed.emit(done)
+
+    def returns(self) -> None:
+        """F10: a return against a sale's receipt (posapp.ui.returns), with nothing in the basket."""
+        if not self.basket.is_empty:
+            self.refuse(_("Finish, park or void the basket before taking a return"))
+            return
+        text = self._ask(_("Returns"), _("Scan the receipt's barcode or type its number"))
+        if text:
+            returns_ui.take_return(self, text)
 
     def request_log_out(self) -> None:
         if not self.basket.is_empty:

@@ -216,3 +216,26 @@ def test_random_returns_never_refund_more_than_paid_and_all_back_restores_stock_
     assert {sku: stock(uow, sku) for sku, _q in chosen} == before_stock
     assert uow.members.balance(member.id) == before_points
     assert journal.verify_journal(uow).ok
+
+
+def test_a_late_return_to_cash_takes_both_approvals_at_once(uow, station, store):
+    from posapp.domain.basket import Basket
+    from posapp.domain.tender import Tendering
+    from posapp.services import checkout
+
+    manager, cashier = store
+    basket = Basket()
+    basket.add(uow.catalog.by_sku(pieces(uow)[0]), qty=D(1))
+    tendering = Tendering(total=basket.totals().total)
+    tendering.add("card", tendering.remaining, reference="AUTH1")
+    sale = checkout.complete_sale(uow, station, actor=cashier, basket=basket, tendering=tendering, now=AT).sale
+    late = AT + timedelta(days=30, hours=1)
+    assert not returns.find_returnable(uow, station, sale.number, now=late).in_window  # 30 days and an hour
+    both = (Approval(approver=manager, permission=Permission.RETURN_OVERRIDE),
+            Approval(approver=manager, permission=Permission.REFUND))
+    with pytest.raises(PermissionDenied):
+        returns.take_return(uow, station, actor=cashier, number=sale.number, asked=[Asked(1, D(1), "other")], now=late,
+                            to_cash=True, approval=both[0])
+    done = returns.take_return(uow, station, actor=cashier, number=sale.number, asked=[Asked(1, D(1), "other")],
+                               now=late, to_cash=True, approval=both)
+    assert [p.tender for p in done.sale.payments] == ["cash"]
