@@ -301,3 +301,51 @@ def _points(uow, station: Station, doc: Sale, code: str, result: ReturnPlan, cas
     return SaleMember(code=member.code, name=member.name, phone=member.masked_phone, earned=-result.points_taken,
                       redeemed=-result.points_given, balance=uow.members.balance(member.id))
 
+
+
+# --- finding a sale without its receipt ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class SaleFound:
+    number: str
+    created_at: datetime  # naive UTC
+    total: Decimal
+    member_code: str | None
+    cashier: str
+
+
+def search_sales(uow, station: Station, *, actor: User, day=None, amount=None, member: str | None = None,
+                 reference: str | None = None, approval: Approval | None = None, limit: int = 50) -> list[SaleFound]:
+    """Sales to return against when the customer has no receipt at hand: by store-local day, total paid,
+    member (card or phone), and the end of a card or mobile payment's reference (which needs the
+    refund permission: it finds a customer by their card). At least one criterion."""
+    from posapp.domain.money import parse_price
+    from posapp.reports.sales_report import day_range_utc
+    from posapp.services.members import find_member
+
+    if not any((day, amount, member, reference)):
+        raise ValidationError(_("Give a day, an amount, a member or a card reference to search by"))
+    start = end = total = code = ref = None
+    if day:
+        from datetime import date
+
+        try:
+            day = day if isinstance(day, date) else date.fromisoformat(str(day).strip())
+        except ValueError:
+            raise ValidationError(_("{text} is not a day (YYYY-MM-DD)").format(text=day)) from None
+        start, end = day_range_utc(day, day, station.timezone)
+    if amount not in (None, ""):
+        total = amount if isinstance(amount, Decimal) else parse_price(str(amount), places=station.places,
+                                                                       what=_("amount"))
+    with uow:
+        require(uow, actor, Permission.SELL)
+        if member:
+            code = find_member(uow, member, active_only=False).code
+        if reference:
+            require(uow, actor, Permission.REFUND, approval)
+            ref = "".join(str(reference).split())
+            if not 4 <= len(ref) <= 64:
+                raise ValidationError(_("Type at least the last 4 characters of the card reference"))
+        rows = uow.sales.search(store_code=station.store_code, start=start, end=end, total=total, member_code=code,
+                                reference=ref, limit=limit)
+    return [SaleFound(number=n, created_at=at, total=t, member_code=m, cashier=c) for n, at, t, m, c in rows]

@@ -106,6 +106,36 @@ class SalesRepository:
             f"WHERE l.product_id = {p} AND s.kind = 'sale' AND s.created_at >= {p} AND l.qty_milli > 0",
             (product_id, _stamp(db, since))).fetchall()]
 
+    def search(self, *, store_code: str, start: datetime | None = None, end: datetime | None = None,
+               total: Decimal | None = None, member_code: str | None = None, reference: str | None = None,
+               limit: int = 50) -> list[tuple[str, datetime, Decimal, str | None, str]]:
+        """Sales (not returns) of a store matching every criterion given, newest first:
+        (number, time, total, member, cashier). reference: the end of a card or mobile payment's reference."""
+        db = database.obj
+        p = db.param
+        where, params = [f"s.store_code = {p}", "s.kind = 'sale'"], [store_code]
+        if start is not None:
+            where.append(f"s.created_at >= {p}")
+            params.append(_stamp(db, start))
+        if end is not None:
+            where.append(f"s.created_at < {p}")
+            params.append(_stamp(db, end))
+        if total is not None:
+            where.append(f"s.total_minor = {p}")
+            params.append(self._m(total))
+        if member_code:
+            where.append(f"s.member_code = {p}")
+            params.append(member_code)
+        if reference:
+            where.append(f"EXISTS (SELECT 1 FROM payment y WHERE y.sale_id = s.id AND y.tender IN ('card', 'mobile') "
+                         f"AND y.reference LIKE {p})")
+            params.append("%" + reference.replace("%", "").replace("_", "") )
+        rows = db.execute_sql(
+            f"SELECT s.number, s.created_at, s.total_minor, s.member_code, u.name FROM sale s "
+            f"JOIN app_user u ON u.id = s.cashier_id WHERE {' AND '.join(where)} "
+            f"ORDER BY s.created_at DESC, s.id DESC LIMIT {int(limit)}", tuple(params)).fetchall()
+        return [(r[0], _parse_time(r[1]), self._d(r[2]), r[3], r[4]) for r in rows]
+
     def returns_of(self, number: str) -> list[Sale]:
         """The returns taken against a sale, oldest first."""
         db = database.obj

@@ -239,3 +239,35 @@ def test_a_late_return_to_cash_takes_both_approvals_at_once(uow, station, store)
     done = returns.take_return(uow, station, actor=cashier, number=sale.number, asked=[Asked(1, D(1), "other")],
                                now=late, to_cash=True, approval=both)
     assert [p.tender for p in done.sale.payments] == ["cash"]
+
+
+def test_a_sale_found_without_its_receipt_by_day_amount_member_or_card(uow, station, store):
+    from posapp.domain.basket import Basket
+    from posapp.domain.tender import Tendering
+    from posapp.services import checkout
+
+    manager, cashier = store
+    member = svc.sign_up(uow, station, actor=cashier, phone=PHONE)
+    a, b = pieces(uow)[:2]
+    mine = sell(uow, station, cashier, member, [(a, 1)])
+    other = sell(uow, station, cashier, None, [(b, 2)], now=AT - timedelta(days=3))
+    basket = Basket()
+    basket.add(uow.catalog.by_sku(a), qty=D(3))
+    tendering = Tendering(total=basket.totals().total)
+    tendering.add("card", tendering.remaining, reference="AUTH 77889900")
+    carded = checkout.complete_sale(uow, station, actor=cashier, basket=basket, tendering=tendering, now=AT).sale
+    found = lambda **kw: [s.number for s in returns.search_sales(uow, station, actor=kw.pop("actor", cashier), **kw)]  # noqa: E731
+    day = (AT + timedelta(hours=8)).date()  # the store is in Shanghai
+    assert found(day=day.isoformat()) == [carded.number, mine.number]
+    assert found(member="138 1234 5678") == [mine.number]
+    assert found(amount=str(other.total)) == [other.number]
+    assert found(day=day, amount=str(other.total)) == []
+    with pytest.raises(PermissionDenied):  # finding a customer by their card is a supervisor's
+        found(reference="9900")
+    assert found(reference="9900", actor=manager) == [carded.number]
+    for kw, problem in ((dict(), "Give a day"), (dict(day="yesterday"), "not a day"),
+                        (dict(amount="abc"), "amount"), (dict(reference="99", actor=manager), "last 4")):
+        with pytest.raises(ValidationError, match=problem):
+            found(**kw)
+    done = returns.take_return(uow, station, actor=cashier, number=mine.number, asked=[Asked(1, D(1), "other")], now=AT)
+    assert done.sale.number not in found(day=day)  # returns are not sales to return against
