@@ -232,7 +232,7 @@ def cmd_report(args) -> int:
         if args.format == "json":
             _out(json.dumps(summary.to_json(), ensure_ascii=False, indent=1))
         else:
-            for line in summary.text_lines():
+            for line in summary.text_lines(locale=cfg.store.locale):
                 _out(line)
         return 0
     from posapp.devices.receipt import render_text

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from posapp.domain.clock import to_local
 from posapp.domain.money import currency_places
+from posapp.domain.returns import REASONS
 from posapp.domain.sale import TENDERS
 from posapp.reports.words import _, words
 
@@ -39,6 +40,16 @@ class CategoryLine:
     category: str  # top level of the category path; "" for products without one
     lines: int
     amount: Decimal  # after line discounts, before basket discounts
+
+
+@dataclass(frozen=True)
+class ReasonLine:
+    """Returned lines of one reason: how many lines, units (or kg) and what they refunded."""
+
+    reason: str  # a key of posapp.domain.returns.REASONS
+    lines: int
+    qty: Decimal
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,7 @@ class ShiftReport:
     closed_at: datetime | None
     closed_by: str | None
     opening_float: Decimal
-    sale_count: int
+    sale_count: int  # sales only; returns are counted in return_count
     gross_sales: Decimal  # line amounts at the prices charged, before discounts
     line_discounts: Decimal
     basket_discounts: Decimal
@@ -83,15 +94,15 @@ class ShiftReport:
     void_count: int
     void_amount: Decimal
     return_count: int
-    return_amount: Decimal
-    tenders: tuple[TenderLine, ...]
-    taxes: tuple[TaxRateLine, ...]
+    return_amount: Decimal  # what the returns came to, before cash rounding (> 0)
+    tenders: tuple[TenderLine, ...]  # the sales' takings
+    taxes: tuple[TaxRateLine, ...]  # the sales' tax
     categories: tuple[CategoryLine, ...]
     paid_in: Decimal
     paid_out: Decimal
     cash_movements: tuple[CashMovement, ...]
     cash_rounding: Decimal
-    cash_sales: Decimal  # cash payments, rounding included, change excluded
+    cash_sales: Decimal  # cash payments of sales, rounding included, change excluded
     expected_cash: Decimal | None  # None until the shift is closed (blind close)
     counted_cash: Decimal | None
     variance: Decimal | None  # counted - expected: + over, - short
@@ -99,10 +110,43 @@ class ShiftReport:
     parked_baskets: int
     printed_at: datetime  # UTC
     promotions: Decimal = Decimal(0)  # promotions and gifts given
+    # Returns taken on this shift (whenever the sale was), as positive amounts.
+    return_goods: Decimal = Decimal(0)  # the returned lines' amounts
+    return_rounding: Decimal = Decimal(0)  # cash rounding added to the cash refunds
+    refunds: tuple[TenderLine, ...] = ()  # what went back, by tender (points at their value)
+    return_reasons: tuple[ReasonLine, ...] = ()
+    damaged: ReasonLine | None = None  # returned goods kept apart as damaged, not back on the shelf
+    return_taxes: tuple[TaxRateLine, ...] = ()  # the tax the returns refunded (negative, as stored)
+    cash_refunds: Decimal = Decimal(0)  # cash paid out of the drawer for returns
 
     @property
     def kind(self) -> str:
         return "X" if self.z_number is None else "Z"
+
+    @property
+    def refunded(self) -> Decimal:
+        """What went back to customers, all tenders."""
+        return sum((t.amount for t in self.refunds), ZERO)
+
+    @property
+    def return_deducted(self) -> Decimal:
+        """What came off the refunds: promotions no longer reached, gifts kept, points already spent."""
+        return self.return_goods - self.return_amount
+
+    @property
+    def net_after_returns(self) -> Decimal:
+        return self.net_sales - self.return_amount
+
+    @property
+    def net_taxes(self) -> tuple[TaxRateLine, ...]:
+        """Tax by rate, net of the returns: what the shift owes."""
+        rates: dict[Decimal, list[Decimal]] = {}
+        for x in (*self.taxes, *self.return_taxes):
+            bucket = rates.setdefault(x.rate, [ZERO, ZERO, ZERO])
+            for i, v in enumerate((x.net, x.tax, x.gross)):
+                bucket[i] += v
+        return tuple(TaxRateLine(rate=k, net=v[0], tax=v[1], gross=v[2])
+                     for k, v in sorted(rates.items(), reverse=True))
 
     @property
     def discounts(self) -> Decimal:
@@ -110,7 +154,7 @@ class ShiftReport:
 
     @property
     def takings(self) -> Decimal:
-        """Everything paid, all tenders: net sales plus cash rounding."""
+        """Everything the sales were paid, all tenders: net sales plus cash rounding (refunds not taken off)."""
         return sum((t.amount for t in self.tenders), ZERO)
 
     @property
@@ -122,9 +166,27 @@ class ShiftReport:
         return currency_places(self.currency)
 
 
-def expected_cash(*, opening_float: Decimal, cash_sales: Decimal, paid_in: Decimal, paid_out: Decimal) -> Decimal:
-    """What should be in the drawer: the float, cash taken (change already given back), paid in, less paid out."""
-    return opening_float + cash_sales + paid_in - paid_out
+def expected_cash(*, opening_float: Decimal, cash_sales: Decimal, cash_refunds: Decimal, paid_in: Decimal,
+                  paid_out: Decimal) -> Decimal:
+    """What should be in the drawer: the float, cash taken (change already given back), less cash
+    refunded for returns, plus paid in, less paid out."""
+    return opening_float + cash_sales - cash_refunds + paid_in - paid_out
+
+
+def reason_lines(rows) -> tuple[tuple[ReasonLine, ...], ReasonLine | None]:
+    """From returned lines grouped by reason and damaged (.reason, .damaged, .lines, .qty, .amount): one
+    line per reason in the returns screen's order, and the damaged goods kept apart (None: none)."""
+    found: dict[str, list] = {}
+    kept = [0, ZERO, ZERO]
+    for r in rows:
+        for bucket in (found.setdefault(r.reason, [0, ZERO, ZERO]), *([kept] if r.damaged else [])):
+            bucket[0] += r.lines
+            bucket[1] += r.qty
+            bucket[2] += r.amount
+    order = list(REASONS)
+    ranked = sorted(found.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]))
+    damaged = ReasonLine("damaged", *kept) if kept[0] else None
+    return tuple(ReasonLine(k, *v) for k, v in ranked), damaged
 
 
 def tender_order(tender: str) -> tuple[int, str]:
@@ -181,6 +243,8 @@ def report_sections(report: ShiftReport, *, locale: str, timezone: str) -> Repor
     sections = [_sales(report, t, m), _tenders(report, t, m), _cash(report, t, m)]
     if report.denominations:
         sections.append(_count(report, t, m))
+    if report.return_count:
+        sections += [_returns(report, t, m), _reasons(report, t, m)]
     if report.cash_movements:
         sections.append(_movements(report, t, m, timezone))
     if report.taxes:
@@ -205,8 +269,10 @@ def _sales(r: ShiftReport, t, m) -> Section:
             Row((t(_("Promotions")), m(-r.promotions))),
             Row((t(_("Basket discounts")), m(-r.basket_discounts))),
             Row((t(_("Net sales")), m(r.net_sales)), strong=True),
-            Row((_counted(t, t(_("Returns")), r.return_count), m(-r.return_amount))),
-            Row((_counted(t, t(_("Voids")), r.void_count), m(r.void_amount)))]
+            Row((_counted(t, t(_("Returns")), r.return_count), m(-r.return_amount)))]
+    if r.return_count:
+        rows.append(Row((t(_("Net sales after returns")), m(r.net_after_returns)), strong=True))
+    rows.append(Row((_counted(t, t(_("Voids")), r.void_count), m(r.void_amount))))
     return Section(t(_("Sales")), tuple(rows), note=t(_("Voids are lines and sales cancelled before payment")))
 
 
@@ -216,15 +282,68 @@ def _tenders(r: ShiftReport, t, m) -> Section:
     rows.append(Row((t(_("Sum")), m(r.takings)), strong=True))
     if r.cash_rounding:
         rows.append(Row((t(_("of which cash rounding")), m(r.cash_rounding))))
+    if r.refunds:
+        rows += [Row((t(_("Refunds")), m(-r.refunded))),
+                 Row((t(_("Takings after refunds")), m(r.takings - r.refunded)), strong=True)]
     return Section(t(_("Tenders")), tuple(rows))
 
 
+def _returns(r: ShiftReport, t, m) -> Section:
+    """The returns taken on the shift: what came back, what came off, and where the money went."""
+    rows = [Row((t(_("Return count")), str(r.return_count))),
+            Row((t(_("Goods returned")), m(r.return_goods)))]
+    if r.return_deducted:
+        rows.append(Row((t(_("Deducted")), m(-r.return_deducted))))
+    rows.append(Row((t(_("Refunded")), m(r.refunded)), strong=True))
+    for x in r.refunds:
+        tender = t(_("Refunded to {tender}")).format(tender=t(TENDER_NAMES.get(x.tender, x.tender)))
+        rows.append(Row((_counted(t, tender, x.count), m(x.amount))))
+    if r.return_rounding:
+        rows.append(Row((t(_("of which cash rounding")), m(r.return_rounding))))
+    note = t(_("Deducted: promotions the kept items no longer reach, gifts kept, points already spent")) \
+        if r.return_deducted else ""
+    return Section(t(_("Returns")), tuple(rows), note=note)
+
+
+def _reasons(r: ShiftReport, t, m) -> Section:
+    def label(text: str, x: ReasonLine) -> str:
+        return t(_("{reason}: lines {lines}, qty {qty}")).format(reason=text, lines=x.lines, qty=_qty(x.qty))
+
+    rows = [Row((label(t(REASONS.get(x.reason, x.reason or _("other"))), x), m(x.amount))) for x in r.return_reasons]
+    rows.append(Row((t(_("Sum")), m(sum((x.amount for x in r.return_reasons), ZERO))), strong=True))
+    if r.damaged:
+        rows.append(Row((label(t(_("Not for resale (damaged)")), r.damaged), m(r.damaged.amount))))
+    return Section(t(_("Returns by reason")), tuple(rows), wide=True,
+                   note=t(_("What the returned lines refunded, before deductions; damaged goods are kept "
+                            "apart, not back on the shelf")))
+
+
+def _qty(qty: Decimal) -> str:
+    return format(qty.normalize(), "f")  # 2, 0.75 (kg): no trailing zeros
+
+
 def _taxes(r: ShiftReport, t, m) -> Section:
-    rows = [Row((f"{x.rate.normalize():f}%", m(x.net), m(x.tax), m(x.gross))) for x in r.taxes]
-    total = [sum((getattr(x, k) for x in r.taxes), ZERO) for k in ("net", "tax", "gross")]
-    rows.append(Row((t(_("Sum")), *map(m, total)), strong=True))
-    return Section(t(_("Tax by rate")), tuple(rows),
-                   head=(t(_("Rate")), t(_("Net")), t(_("Tax")), t(_("Gross"))))
+    def rate(x: TaxRateLine) -> str:
+        return f"{x.rate.normalize():f}%"
+
+    def total(lines) -> list[str]:
+        return [m(sum((getattr(x, k) for x in lines), ZERO)) for k in ("net", "tax", "gross")]
+
+    head = (t(_("Rate")), t(_("Net")), t(_("Tax")), t(_("Gross")))
+    rows = [Row((rate(x), m(x.net), m(x.tax), m(x.gross))) for x in r.taxes]
+    if not r.return_taxes:
+        rows.append(Row((t(_("Sum")), *total(r.taxes)), strong=True))
+        return Section(t(_("Tax by rate")), tuple(rows), head=head)
+    # The tax owed is net of what the returns refunded: sales, returns, then what is left, by rate.
+    rows.append(Row((t(_("Sales")), *total(r.taxes)), strong=True))
+    rows += [Row((t(_("Returns {rate}")).format(rate=rate(x)), m(x.net), m(x.tax), m(x.gross)))
+             for x in r.return_taxes]
+    rows.append(Row((t(_("Returns")), *total(r.return_taxes)), strong=True))
+    rows += [Row((t(_("After returns {rate}")).format(rate=rate(x)), m(x.net), m(x.tax), m(x.gross)))
+             for x in r.net_taxes]
+    rows.append(Row((t(_("After returns")), *total(r.net_taxes)), strong=True))
+    return Section(t(_("Tax by rate")), tuple(rows), head=head, wide=True,
+                   note=t(_("The tax owed is net of the returns")))
 
 
 def _categories(r: ShiftReport, t, m) -> Section:
@@ -238,6 +357,7 @@ def _categories(r: ShiftReport, t, m) -> Section:
 def _cash(r: ShiftReport, t, m) -> Section:
     rows = [Row((t(_("Opening float")), m(r.opening_float))),
             Row((t(_("Cash sales")), m(r.cash_sales))),
+            Row((t(_("Cash refunds")), m(-r.cash_refunds))),
             Row((t(_("Paid in")), m(r.paid_in))),
             Row((t(_("Paid out")), m(-r.paid_out)))]
     if r.expected_cash is None:

@@ -20,7 +20,7 @@ from posapp.domain.errors import NotFound, ValidationError
 from posapp.domain.money import parse_price
 from posapp.domain.users import Approval, Permission, User
 from posapp.i18n import _
-from posapp.reports.sales_report import SalesSummary, by_local_day, day_range_utc
+from posapp.reports.sales_report import ReturnsSummary, SalesSummary, by_local_day, day_range_utc
 from posapp.reports.shift_report import (
     CashMovement,
     CategoryLine,
@@ -29,12 +29,13 @@ from posapp.reports.shift_report import (
     TaxRateLine,
     TenderLine,
     expected_cash,
+    reason_lines,
     report_sections,
     tender_order,
 )
 from posapp.services.auth import audit, require
 from posapp.services.station import Station
-from posapp.storage.report_repo import ReportRepository, Scope, ShiftRecord
+from posapp.storage.report_repo import RETURN, ReportRepository, Scope, ShiftRecord
 
 ReportRenderer = Callable[[ShiftReport], bytes]
 PAID_KINDS = ("paid_in", "paid_out")
@@ -157,7 +158,8 @@ def close_shift(uow, station: Station, *, actor: User, counted: Decimal | str | 
         repo = _repo(uow, station)
         open_report = _build(repo, station, _record(uow, station, shift.id))
         expected = expected_cash(opening_float=open_report.opening_float, cash_sales=open_report.cash_sales,
-                                 paid_in=open_report.paid_in, paid_out=open_report.paid_out)
+                                 cash_refunds=open_report.cash_refunds, paid_in=open_report.paid_in,
+                                 paid_out=open_report.paid_out)
         z_number = uow.sales.next_number(z_sequence(station))
         detail = {"denominations": {format(d.value.normalize(), "f"): d.count for d in notes},
                   "parked_baskets": open_report.parked_baskets}
@@ -226,6 +228,8 @@ def _record(uow, station: Station, shift_id: int) -> ShiftRecord:
 def _build(repo: ReportRepository, station: Station, shift: ShiftRecord) -> ShiftReport:
     scope = Scope(shift_id=shift.id)
     sales, tenders = repo.sales_totals(scope), repo.tender_totals(scope)
+    returns, refunds = repo.return_totals(scope), _refunds(repo, scope)
+    reasons, damaged = reason_lines(repo.return_reasons(scope))
     movements = repo.cash_movements(shift.id)
     voids = repo.audit_between(store_code=shift.store_code, terminal_code=shift.terminal_code,
                                actions=VOID_ACTIONS, start=shift.opened_at, end=shift.closed_at)
@@ -240,10 +244,14 @@ def _build(repo: ReportRepository, station: Station, shift: ShiftRecord) -> Shif
         sale_count=sales.count, gross_sales=sales.gross, line_discounts=sales.line_discounts,
         basket_discounts=sales.basket_discounts, net_sales=sales.total, promotions=sales.promotions,
         void_count=len(voids), void_amount=sum((_detail_amount(v.detail) for v in voids), Decimal(0)),
-        return_count=0, return_amount=Decimal(0),
+        return_count=returns.count, return_amount=returns.amount,
         tenders=tuple(TenderLine(t.tender, t.count, t.amount)
                       for t in sorted(tenders, key=lambda t: tender_order(t.tender))),
-        taxes=tuple(TaxRateLine(rate=t.rate, net=t.net, tax=t.tax, gross=t.gross) for t in repo.tax_totals(scope)),
+        taxes=_taxes(repo.tax_totals(scope)),
+        return_goods=returns.goods, return_rounding=returns.rounding, refunds=refunds,
+        return_reasons=reasons, damaged=damaged,
+        return_taxes=_taxes(repo.tax_totals(scope, kind=RETURN)),
+        cash_refunds=sum((t.amount for t in refunds if t.tender == "cash"), Decimal(0)),
         categories=_top_categories(repo.category_totals(scope)),
         paid_in=sum((m.amount for m in movements if m.kind == "paid_in"), Decimal(0)),
         paid_out=sum((m.amount for m in movements if m.kind == "paid_out"), Decimal(0)),
@@ -257,6 +265,16 @@ def _build(repo: ReportRepository, station: Station, shift: ShiftRecord) -> Shif
         denominations=notes,
         parked_baskets=int(detail.get("parked_baskets", 0)) if closed else repo.parked_count(shift.terminal_code),
         printed_at=utcnow())
+
+
+def _taxes(rows) -> tuple[TaxRateLine, ...]:
+    return tuple(TaxRateLine(rate=t.rate, net=t.net, tax=t.tax, gross=t.gross) for t in rows)
+
+
+def _refunds(repo: ReportRepository, scope: Scope) -> tuple[TenderLine, ...]:
+    """What the returns paid back, by tender, as positive amounts (refund rows are stored negative)."""
+    rows = sorted(repo.tender_totals(scope, kind=RETURN), key=lambda t: tender_order(t.tender))
+    return tuple(TenderLine(t.tender, t.count, -t.amount) for t in rows)
 
 
 def _detail_amount(detail: dict) -> Decimal:
@@ -291,12 +309,19 @@ def sales_summary(uow, station: Station, *, actor: User, start: date, end: date,
     repo = _repo(uow, station)
     totals = repo.sales_totals(scope)
     tenders = sorted(repo.tender_totals(scope), key=lambda t: tender_order(t.tender))
+    reasons, damaged = reason_lines(repo.return_reasons(scope))
+    back = repo.return_totals(scope)
+    returns = ReturnsSummary(count=back.count, goods=back.goods, amount=back.amount, rounding=back.rounding,
+                             tax=back.tax, by_tender=tuple((t.tender, t.amount) for t in _refunds(repo, scope)),
+                             by_reason=reasons, damaged=damaged)
     return SalesSummary(
         start=start, end=end, currency=station.currency, places=station.places, terminal=terminal_code,
         sales=totals.count, total=totals.total, tax=sum((t.tax for t in repo.tax_totals(scope)), Decimal(0)),
         discounts=totals.line_discounts + totals.basket_discounts + totals.promotions, rounding=totals.rounding,
         by_tender=tuple((t.tender, t.amount) for t in tenders),
-        by_day=by_local_day(repo.sale_stamps(scope), start=start, end=end, tz=timezone))
+        by_day=by_local_day(repo.sale_stamps(scope), start=start, end=end, tz=timezone,
+                            returns=repo.sale_stamps(scope, kind=RETURN)),
+        returns=returns)
 
 
 # --- the receipt printer ------------------------------------------------------------------------
@@ -343,9 +368,11 @@ def _paper_row(cells: tuple[str, ...], columns: int, ambiguous: int) -> list[str
     while len(values) > 1 and min(12, (columns - 6) // len(values)) < 9:
         values.pop()  # 58 mm paper: the gross column goes, net + tax are kept
     width = min(12, (columns - 6) // len(values))
-    head = tw.pad_right(tw.truncate(label, columns - width * len(values), ambiguous=ambiguous),
-                        columns - width * len(values), ambiguous=ambiguous)
-    return [head + "".join(tw.pad_left(v, width, ambiguous=ambiguous) for v in values)]
+    room = columns - width * len(values)
+    cells = "".join(tw.pad_left(v, width, ambiguous=ambiguous) for v in values)
+    if tw.text_width(label, ambiguous=ambiguous) > room:  # "退货后 13%": on a line of its own, the figures under it
+        return [*tw.wrap(label, columns, ambiguous=ambiguous), " " * room + cells]
+    return [tw.pad_right(label, room, ambiguous=ambiguous) + cells]
 
 
 def report_renderer(*, columns: int, encoding: str, locale: str, timezone: str, profile: str = "default",

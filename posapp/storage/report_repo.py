@@ -2,6 +2,10 @@
 
 A "scope" picks the sales a figure covers: one shift, or a UTC time range of a store (optionally
 one terminal). Every query sums in SQL, in integer minor units, and converts once at the end.
+
+A row of `sale` is a sale or a return (kind 'return': negative lines, taxes and payments). The sales
+figures count sales only, and the returns have figures of their own, so that a report shows both
+side by side rather than one silently netted into the other.
 """
 
 from __future__ import annotations
@@ -79,6 +83,38 @@ class CategoryTotal:
 
 
 @dataclass(frozen=True)
+class ReturnTotals:
+    """The returns of a scope, as positive amounts: what came back and what went back."""
+
+    count: int
+    goods: Decimal  # the returned lines' amounts (what the customer had paid for them)
+    amount: Decimal  # what the returns came to, before cash rounding
+    rounding: Decimal  # cash rounding added to the cash refunds
+    tax: Decimal  # the tax in the refunds
+
+    @property
+    def refunded(self) -> Decimal:
+        """What went back to the customers, all tenders (points at their value)."""
+        return self.amount + self.rounding
+
+    @property
+    def deducted(self) -> Decimal:
+        """Promotions the kept items no longer reach, gifts kept, points already spent."""
+        return self.goods - self.amount
+
+
+@dataclass(frozen=True)
+class ReasonTotal:
+    """Returned lines of one reason, as positive figures."""
+
+    reason: str  # a key of posapp.domain.returns.REASONS
+    damaged: bool  # the goods went to the damaged location, not back on the shelf
+    lines: int
+    qty: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class CashMovementRecord:
     kind: str
     amount: Decimal
@@ -93,6 +129,9 @@ class AuditRecord:
     action: str
     at: datetime
     detail: dict
+
+
+SALE, RETURN = "sale", "return"
 
 
 @dataclass(frozen=True)
@@ -123,6 +162,11 @@ class Scope:
             clauses.append(f"s.terminal_code = {p}")
             params.append(self.terminal_code)
         return " AND ".join(clauses), tuple(params)
+
+    def of_kind(self, kind: str, stamp) -> tuple[str, tuple]:
+        """where(), narrowed to sales or to returns."""
+        where, params = self.where(stamp)
+        return f"{where} AND s.kind = {database.obj.param}", (*params, kind)
 
 
 def _time(value) -> datetime | None:
@@ -205,8 +249,13 @@ class ReportRepository:
                               (terminal_code,))[0][0])
 
     # --- sales ------------------------------------------------------------------------------
+    def _where(self, scope: Scope, kind: str) -> tuple[str, tuple]:
+        return scope.of_kind(kind, self._stamp)
+
     def sales_totals(self, scope: Scope) -> SalesTotals:
-        where, params = scope.where(self._stamp)
+        # Sales only: what was sold, and the discounts and promotions given on it. Returns take back
+        # a part of what a sale came to; they are in return_totals, shown as a figure of their own.
+        where, params = self._where(scope, SALE)
         r = self._sql("SELECT COUNT(*), SUM(s.subtotal_minor), SUM(s.basket_discount_minor), "
                       f"SUM(s.total_minor), SUM(s.rounding_minor), SUM(s.change_minor), "
                       f"SUM(s.promo_discount_minor) FROM sale s WHERE {where}", params)[0]
@@ -220,15 +269,20 @@ class ReportRepository:
                            change=self._d(r[5]), line_promotions=self._d(line_promotions),
                            basket_promotions=self._d(r[6]))
 
-    def tender_totals(self, scope: Scope) -> list[TenderTotal]:
-        where, params = scope.where(self._stamp)
+    def tender_totals(self, scope: Scope, *, kind: str = SALE) -> list[TenderTotal]:
+        """Payments by tender: the takings of the sales, or (kind 'return') the refunds, as stored:
+        negative. Kept apart so that the report shows both; the cash a drawer should hold is the
+        cash taken less the cash refunded (services.shifts), so both are needed there."""
+        where, params = self._where(scope, kind)
         rows = self._sql("SELECT p.tender, COUNT(*), SUM(p.amount_minor) FROM payment p "
                          f"JOIN sale s ON s.id = p.sale_id WHERE {where} GROUP BY p.tender ORDER BY p.tender",
                          params)
         return [TenderTotal(tender=r[0], count=_int(r[1]), amount=self._d(r[2])) for r in rows]
 
-    def tax_totals(self, scope: Scope) -> list[TaxTotal]:
-        where, params = scope.where(self._stamp)
+    def tax_totals(self, scope: Scope, *, kind: str = SALE) -> list[TaxTotal]:
+        """Tax by rate of the sales, or (kind 'return') of the returns, negative as stored. The tax a
+        shift owes is net of what the returns refunded: the report shows both and their sum."""
+        where, params = self._where(scope, kind)
         rows = self._sql("SELECT t.rate_bp, SUM(t.net_minor), SUM(t.tax_minor), SUM(t.gross_minor) "
                          f"FROM sale_tax t JOIN sale s ON s.id = t.sale_id WHERE {where} "
                          "GROUP BY t.rate_bp ORDER BY t.rate_bp DESC", params)
@@ -236,8 +290,10 @@ class ReportRepository:
                 for r in rows]
 
     def category_totals(self, scope: Scope) -> list[CategoryTotal]:
-        """By the product's category path as the catalog has it now."""
-        where, params = scope.where(self._stamp)
+        """By the product's category path as the catalog has it now.
+
+        Sales only: what sold, by department. What came back is reported by reason (return_reasons)."""
+        where, params = self._where(scope, SALE)
         rows = self._sql("SELECT c.path, COUNT(*), SUM(l.qty_milli), SUM(l.total_minor) FROM sale_line l "
                          "JOIN sale s ON s.id = l.sale_id JOIN product pr ON pr.id = l.product_id "
                          f"LEFT JOIN category c ON c.id = pr.category_id WHERE {where} GROUP BY c.path "
@@ -245,9 +301,10 @@ class ReportRepository:
         return [CategoryTotal(path=r[0] or "", lines=_int(r[1]), qty=qty_from_milli(_int(r[2])),
                               amount=self._d(r[3])) for r in rows]
 
-    def sale_stamps(self, scope: Scope) -> list[SaleStamp]:
-        """Each sale's time and amounts, for grouping by local day."""
-        where, params = scope.where(self._stamp)
+    def sale_stamps(self, scope: Scope, *, kind: str = SALE) -> list[SaleStamp]:
+        """Each sale's (or return's: negative amounts) time and amounts, for grouping by local day.
+        Sales and returns apart, so that a day shows how many sales it had, and how many returns."""
+        where, params = self._where(scope, kind)
         rows = self._sql("SELECT s.created_at, s.total_minor, s.rounding_minor, s.basket_discount_minor + "
                          "s.promo_discount_minor + "
                          "COALESCE((SELECT SUM(l.discount_minor) FROM sale_line l WHERE l.sale_id = s.id), 0) + "
@@ -256,3 +313,23 @@ class ReportRepository:
                          f"FROM sale s WHERE {where} ORDER BY s.created_at", params)
         return [SaleStamp(created_at=_time(r[0]), total=self._d(r[1]), rounding=self._d(r[2]),
                           discounts=self._d(r[3])) for r in rows]
+
+    # --- returns ----------------------------------------------------------------------------
+    def return_totals(self, scope: Scope) -> ReturnTotals:
+        """The returns taken in the scope (a shift: those taken on it, whenever the sale was)."""
+        where, params = self._where(scope, RETURN)
+        r = self._sql("SELECT COUNT(*), SUM(s.subtotal_minor), SUM(s.total_minor), SUM(s.rounding_minor) "
+                      f"FROM sale s WHERE {where}", params)[0]
+        tax = self._sql(f"SELECT SUM(t.tax_minor) FROM sale_tax t JOIN sale s ON s.id = t.sale_id WHERE {where}",
+                        params)[0][0]
+        return ReturnTotals(count=_int(r[0]), goods=-self._d(r[1]), amount=-self._d(r[2]),
+                            rounding=-self._d(r[3]), tax=-self._d(tax))
+
+    def return_reasons(self, scope: Scope) -> list[ReasonTotal]:
+        """The returned lines by reason, and whether the goods were kept apart as damaged."""
+        where, params = self._where(scope, RETURN)
+        rows = self._sql("SELECT l.reason, l.damaged, COUNT(*), SUM(l.qty_milli), SUM(l.total_minor) "
+                         f"FROM sale_line l JOIN sale s ON s.id = l.sale_id WHERE {where} "
+                         "GROUP BY l.reason, l.damaged ORDER BY l.reason, l.damaged", params)
+        return [ReasonTotal(reason=r[0] or "", damaged=bool(r[1]), lines=_int(r[2]),
+                            qty=-qty_from_milli(_int(r[3])), amount=-self._d(r[4])) for r in rows]
