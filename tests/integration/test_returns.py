@@ -152,7 +152,7 @@ def test_points_already_spent_come_off_the_refund_and_the_receipt_says_so(uow, s
                              timezone="Asia/Shanghai")
     text = "\n".join(render_text(receipt))
     assert "*** 退货单 ***" in text and f"原单号: {sale.number}" in text and f"已用积分折现 {short}" in text
-    assert f"扣回积分" in text and "积分余额" in text and f"{-done.sale.payments[0].amount:.2f}" in text
+    assert "扣回积分" in text and "积分余额" in text and f"{-done.sale.payments[0].amount:.2f}" in text
 
 
 def returns_receipt(uow, doc):
