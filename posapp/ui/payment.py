@@ -1,9 +1,11 @@
 """The payment dialog: type an amount and Enter takes cash; card, mobile and voucher with a reference;
-with a member attached, points (F3, the member key): the amount typed, or the most the rules let points pay."""
+with a member attached, points (F3, the member key): the amount typed, or the most the rules let points pay.
+In an exchange the credit of the items returned is the first payment, taken before the dialog opens."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -32,10 +34,12 @@ class PaymentDialog(QDialog):
     """Collects tenders until the sale is paid, then accepts; the caller completes the sale."""
 
     def __init__(self, *, total: Decimal, currency: str, cash_increment: Decimal, places: int = 2,
-                 points: tuple[int, LoyaltyRules] | None = None, parent=None):
-        """points: the attached member's available points and the loyalty rules (None: no member)."""
+                 points: tuple[int, LoyaltyRules] | None = None, credit: tuple[Decimal, str] | None = None,
+                 parent=None):
+        """points: the attached member's available points and the loyalty rules (None: no member).
+        credit: an exchange's credit and the receipt of the items returned (None: not an exchange)."""
         super().__init__(parent)
-        self.setWindowTitle(_("Payment"))
+        self.setWindowTitle(_("Payment for the exchange") if credit else _("Payment"))
         self.setMinimumWidth(520)
         self.currency, self.places = currency, places
         self.tendering = Tendering(total=total, cash_increment=cash_increment, places=places)
@@ -77,10 +81,12 @@ class PaymentDialog(QDialog):
             self.points_button.clicked.connect(self.take_points)
             tenders.addWidget(self.points_button, 1, 0, 1, 4)
             QShortcut(QKeySequence(Qt.Key_F3), self, activated=self.take_points)
-        cancel = QPushButton(_("Back to the basket (Esc)"))
+        cancel = QPushButton(_("Back to the exchange (Esc)") if credit else _("Back to the basket (Esc)"))
         cancel.setFocusPolicy(Qt.NoFocus)
         cancel.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
+        if credit:
+            layout.addWidget(self._take_credit(*credit))
         for widget in (self.due, self.amount):
             layout.addWidget(widget)
         layout.addLayout(self.quick)
@@ -95,6 +101,22 @@ class PaymentDialog(QDialog):
         super().showEvent(event)
         self.activateWindow()
         self.amount.setFocus()
+
+    def _take_credit(self, amount: Decimal, receipt: str) -> QLabel:
+        """The exchange credit as the first payment; a line saying what the customer still pays for."""
+        if amount > 0:
+            self.tendering.add("exchange", amount, reference=receipt)
+            self.paid.addItem(_("Exchange credit {amount} (items returned on {number})").format(
+                amount=money(amount, self.currency), number=receipt))
+        note = QLabel(f"<b>{escape(_('Payment for the exchange'))}</b><br>" + escape(_(
+            "New items {total} − exchange credit {credit}").format(
+            total=money(self.tendering.total, self.currency), credit=money(amount, self.currency))))
+        note.setObjectName("exchange_note")
+        note.setTextFormat(Qt.RichText)
+        note.setStyleSheet("font-size: 15px;")  # the title too: a till's dialogs may have no frame
+        self.setObjectName("exchange_payment")  # over the exchange dialog: an edge tells them apart
+        self.setStyleSheet("QDialog#exchange_payment { border: 2px solid #5b6b82; }")
+        return note
 
     def refresh(self) -> None:
         t = self.tendering

@@ -299,9 +299,18 @@ class ReturnDialog(QDialog):
         self.plan = plan
         if plan is None:
             self.preview.setText(escape(_("Type how many of each line come back to see the refund")))
-            self.refund.setText(_("Refund: {amount}").format(amount="—"))
-            return
-        m = lambda amount: escape(money(amount, self.currency))  # noqa: E731
+        else:
+            self.preview.setText("<table cellspacing='2'>" + "".join(
+                f"<tr><td>{escape(label)}</td><td align='right' style='padding-left:32px'>{amount}</td></tr>"
+                for label, amount in self._plan_rows(plan) + self._refund_rows(plan)) + "</table>")
+        self.refund.setText(self._figure(plan))
+
+    def _m(self, amount) -> str:
+        return escape(money(amount, self.currency))
+
+    def _plan_rows(self, plan) -> list[tuple[str, str]]:
+        """What comes back and what comes off it (label, escaped amount)."""
+        m = self._m
         rows = [(_("Items returned ({count})").format(count=_qty(sum((x.qty for x in plan.lines), Decimal(0)))),
                  m(plan.gross))]
         for d in plan.deductions:
@@ -312,19 +321,25 @@ class ReturnDialog(QDialog):
             rows.append((_("Points already spent ({points})").format(points=plan.shortfall), m(-plan.shortfall_value)))
         if plan.rounding:
             rows.append((_("Cash rounding"), m(plan.rounding)))
+        return rows
+
+    def _refund_rows(self, plan) -> list[tuple[str, str]]:
+        """Where the refund goes (an exchange shows what pays for the new items instead)."""
+        rows = []
         for r in plan.refunds:
             if self.to_cash.isChecked() and r.tender not in KEPT:
                 label = _("Back to cash (instead of {tender})").format(tender=_(r.tender))
             else:
                 label = _("Back to {tender}").format(tender=_(r.tender)) + (f" {r.reference}" if r.reference else "")
-            rows.append((label, m(r.amount)))
+            rows.append((label, self._m(r.amount)))
         if plan.points_given or plan.points_taken:
             rows.append((_("Points: {given} back to the member, {taken} taken back").format(
                 given=plan.points_given, taken=plan.points_taken), ""))
-        self.preview.setText("<table cellspacing='2'>" + "".join(
-            f"<tr><td>{escape(label)}</td><td align='right' style='padding-left:32px'>{amount}</td></tr>"
-            for label, amount in rows) + "</table>")
-        self.refund.setText(_("Refund: {amount}").format(amount=money(plan.money, self.currency)))
+        return rows
+
+    def _figure(self, plan) -> str:
+        """The big figure the cashier reads out."""
+        return _("Refund: {amount}").format(amount=money(plan.money, self.currency) if plan else "—")
 
     # --- taking the return ----------------------------------------------------------------------
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API): Enter anywhere takes the return

@@ -37,7 +37,7 @@ from posapp.ui.dialogs import AmountDialog, OverrideDialog, ParkedDialog, Search
 from posapp.ui.till_cash import CashControl
 from posapp.ui.till_offers import OfferControl
 from posapp.ui.payment import PaymentDialog
-from posapp.ui import returns as returns_ui
+from posapp.ui import return_search
 from posapp.ui.widgets import say
 
 KEYS = [("F2", "Search", "search"), ("F3", "Member", "member"), ("F4", "Quantity", "quantity"),
@@ -210,7 +210,6 @@ class TillPage(CashControl, OfferControl, QWidget):
         except PosError as exc:
             self.refuse(str(exc))
             return
-        store = self.store
         if code.isdigit():
             self.scan_barcode(code, qty)
         else:
@@ -480,13 +479,8 @@ class TillPage(CashControl, OfferControl, QWidget):
         self.sale_completed.emit(done)
 
     def returns(self) -> None:
-        """F10: a return against a sale's receipt (posapp.ui.returns), with nothing in the basket."""
-        if not self.basket.is_empty:
-            self.refuse(_("Finish, park or void the basket before taking a return"))
-            return
-        text = self._ask(_("Returns"), _("Scan the receipt's barcode or type its number"))
-        if text:
-            returns_ui.take_return(self, text)
+        """F10: a return (posapp.ui.return_search); with items in the basket, an exchange for them."""
+        return_search.start(self)
 
     def request_log_out(self) -> None:
         if not self.basket.is_empty:

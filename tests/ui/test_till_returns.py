@@ -1,7 +1,8 @@
 """Returns at the till (F10) as a cashier takes them: the receipt scanned, the lines with what can still
 come back, quantities and reasons typed, the refund worked out as they type, the return stored and its
-receipt printed; and what is refused (more than is left, a card refund without its reference, items in
-the basket, a receipt that does not exist, a late return without a manager) without writing anything."""
+receipt printed; and what is refused (more than is left, a card refund without its reference, a receipt
+that does not exist, a late return without a manager) without writing anything. (F10 with items in the
+basket is an exchange: test_till_exchange.py.)"""
 
 from __future__ import annotations
 
@@ -174,16 +175,6 @@ def test_asking_more_than_is_left_is_refused_with_the_numbers_and_writes_nothing
     assert len(uow.sales.returns_of(number)) == 1
     assert uow.sales.sequence_value("receipt:S001-T01") == before
     assert "Return" not in window.till.message.text()
-
-
-def test_f10_with_items_in_the_basket_is_refused(qtbot, demo_store, open_shift):
-    window = make_window(qtbot, demo_store)
-    log_in(qtbot, window)
-    scan(qtbot, window, PRODUCTS[0].barcodes[0])
-    qtbot.keyClick(window.till.scan, Qt.Key_F10)  # no question is asked: a dialog here would hang the test
-    assert window.till.message.text() == "Finish, park or void the basket before taking a return"
-    assert window.till.message.property("error") is True
-    assert len(rows(window)) == 1 and QApplication.activeModalWidget() is None
 
 
 def test_an_unknown_receipt_number_says_so(qtbot, demo_store, open_shift):
