@@ -42,6 +42,21 @@ def exchange_credit(result: ReturnPlan, new_total: Decimal) -> Decimal:
     return min(result.money, new_total)
 
 
+def exchange_payments(result: ReturnPlan, *, new_total: Decimal, places: int,
+                      references: dict[int, str] | None = None, credit_ref: str = "") -> tuple[Decimal, list]:
+    """(credit, the return's payments) as an exchange writes them: the credit spread over the money
+    refunds in proportion, the rest to the original payments. Without references: placeholders, for a
+    preview on screen."""
+    credit = exchange_credit(result, new_total)
+    money = [r for r in result.refunds if r.tender != "points"]
+    shares = allocate(credit, [r.amount for r in money], places=places) if credit else []
+    if references is None:
+        references = {r.index: "…" for r in result.refunds}
+    payments = refund_payments(result, references=references, credit={r.index: s for r, s in zip(money, shares)},
+                               credit_ref=credit_ref)
+    return credit, payments
+
+
 def take_exchange(uow, station: Station, *, actor: User, number: str, asked: list[Asked], basket, tendering,
                   references: dict[int, str] | None = None, approval: Approval | None = None,
                   print_receipt: bool = False, now: datetime | None = None) -> ExchangeCompleted:
@@ -79,10 +94,8 @@ def take_exchange(uow, station: Station, *, actor: User, number: str, asked: lis
         first = uow.sales.sequence_value(receipt_sequence(station.store_code, station.terminal_code)) + 1
         return_no = receipt_number(station.store_code, station.terminal_code, first)
         sale_no = receipt_number(station.store_code, station.terminal_code, first + 1)
-        money = [r for r in result.refunds if r.tender != "points"]
-        shares = allocate(credit, [r.amount for r in money], places=station.places) if credit else []
-        payments = refund_payments(result, references=references,
-                                   credit={r.index: s for r, s in zip(money, shares)}, credit_ref=sale_no)
+        _credit, payments = exchange_payments(result, new_total=totals.total, places=station.places,
+                                              references=references, credit_ref=sale_no)
         returned, return_job = record_return(uow, station, cashier=cashier, shift_id=shift.id, sale=sale,
                                              result=result, payments=payments, approver=approver,
                                              print_receipt=print_receipt, now=now, exchange=sale_no)

@@ -52,6 +52,23 @@ def lowest_price(uow, station: Station, product, *, now: datetime) -> Decimal:
     return lowest
 
 
+def line_refund(station: Station, price: Decimal, qty: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(refund, tax in it) of qty units at a unit price: tax on top when the store's prices exclude it."""
+    amount = round_money(price * qty, station.places)
+    if station.prices_include_tax:
+        return amount, round_money(amount * rate / (100 + rate), station.places)
+    tax = round_money(amount * rate / 100, station.places)
+    return amount + tax, tax
+
+
+def refund_rounding(station: Station, total: Decimal) -> Decimal:
+    """The cash rounding of a refund paid in cash (none to store credit)."""
+    if station.no_receipt_refund != "cash":
+        return ZERO
+    rounding = cash_rounding(total, station.cash_increment)
+    return rounding if total + rounding > 0 else ZERO
+
+
 def take_unreceipted_return(uow, station: Station, *, actor: User, items: list[Unreceipted],
                             approval: Approval | None = None, print_receipt: bool = False,
                             now: datetime | None = None) -> ReturnCompleted:
@@ -82,21 +99,11 @@ def take_unreceipted_return(uow, station: Station, *, actor: User, items: list[U
             if not product.weighed and qty != qty.to_integral_value():
                 raise ValidationError(_("{name} is sold by the piece: return whole units").format(name=product.name))
             price = lowest_price(uow, station, product, now=now)
-            amount = round_money(price * qty, station.places)
-            rate = product.tax_rate
-            if station.prices_include_tax:
-                tax = round_money(amount * rate / (100 + rate), station.places)
-            else:
-                tax = round_money(amount * rate / 100, station.places)
-                amount += tax
+            amount, tax = line_refund(station, price, qty, product.tax_rate)
             lines.append((product, qty, price, amount, tax, item.reason))
         total = sum((a for _p, _q, _u, a, _t, _r in lines), ZERO)
         tender = station.no_receipt_refund
-        rounding = ZERO
-        if tender == "cash":
-            rounding = cash_rounding(total, station.cash_increment)
-            if total + rounding <= 0:
-                rounding = ZERO
+        rounding = refund_rounding(station, total)
         value = uow.sales.next_number(receipt_sequence(station.store_code, station.terminal_code))
         number = receipt_number(station.store_code, station.terminal_code, value)
         doc_lines = tuple(SaleLine(

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from PySide6.QtWidgets import QLabel
 
-from posapp.domain.allocation import allocate
 from posapp.domain.tender import Tendering
 from posapp.i18n import _, money
 from posapp.services import auth
@@ -76,16 +75,8 @@ def finished(till, done) -> None:
 
 
 def exchange_payments(plan, *, new_total: Decimal, places: int, references: dict[int, str] | None = None):
-    """(credit, the return's payments) as take_exchange writes them: the credit spread over the money
-    refunds, the rest to the original payments. Without references, placeholders (a preview)."""
-    credit = exchange_service.exchange_credit(plan, new_total)
-    refunds = [r for r in plan.refunds if r.tender != "points"]
-    shares = allocate(credit, [r.amount for r in refunds], places=places) if credit else []
-    if references is None:
-        references = {r.index: "…" for r in plan.refunds}
-    payments = return_service.refund_payments(plan, references=references,
-                                              credit={r.index: s for r, s in zip(refunds, shares)})
-    return credit, payments
+    """(credit, the return's payments) exactly as take_exchange will write them (the service's own split)."""
+    return exchange_service.exchange_payments(plan, new_total=new_total, places=places, references=references)
 
 
 class ExchangeDialog(ReturnDialog):

@@ -27,9 +27,7 @@ from PySide6.QtWidgets import (
 from posapp.domain.basket import KG_IN_UNIT
 from posapp.domain.clock import utcnow
 from posapp.domain.errors import NotFound, ValidationError
-from posapp.domain.money import round_money
 from posapp.domain.returns import REASONS
-from posapp.domain.tender import cash_rounding
 from posapp.domain.users import Permission
 from posapp.i18n import N_, _, money
 from posapp.services import auth, catalog
@@ -242,17 +240,11 @@ class NoReceiptDialog(QDialog):
 
     def _amount(self, price: Decimal, qty: Decimal, rate: Decimal) -> Decimal:
         """The line's refund as the service works it out (tax on top when prices exclude it)."""
-        amount = round_money(price * qty, self.station.places)
-        if not self.station.prices_include_tax:
-            amount += round_money(amount * rate / 100, self.station.places)
-        return amount
+        return unreceipted_service.line_refund(self.station, price, qty, rate)[0]
 
     def total(self) -> Decimal:
         total = sum((x.amount for x in self.items), Decimal(0))
-        if self.station.no_receipt_refund == "cash":
-            rounding = cash_rounding(total, self.station.cash_increment)
-            total += rounding if total + rounding > 0 else 0
-        return total
+        return total + unreceipted_service.refund_rounding(self.station, total)
 
     def _show_items(self, select: int = -1) -> None:
         self.table.setRowCount(len(self.items))
