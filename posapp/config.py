@@ -62,6 +62,20 @@ class TillConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """The online shop this store syncs with ([sync]); the credentials never go into the database."""
+
+    connector: str  # "woocommerce"
+    url: str  # the shop's base URL: HTTPS, or a loopback address for testing
+    key: str = field(repr=False)
+    secret: str = field(repr=False)
+    interval_seconds: int = 60
+    timeout_seconds: float = 20.0
+    barcode_meta_key: str = "_barcode"  # where barcodes live when global_unique_id is empty
+    points_meta_key: str = "_pos_points"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     store: StoreConfig
@@ -70,6 +84,7 @@ class Config:
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     embedded_barcodes: tuple[EmbeddedRule, ...] = DEFAULT_EMBEDDED_RULES
     till: TillConfig = field(default_factory=TillConfig)
+    sync: SyncConfig | None = None  # no [sync] section: this store does not sync
 
 
 def default_config_path() -> Path:
@@ -146,7 +161,7 @@ class _Reader:
 
 
 def parse_config(raw: dict, *, path: Path) -> Config:
-    known = {"store", "terminal", "database", "printer", "barcodes", "till"}
+    known = {"store", "terminal", "database", "printer", "barcodes", "till", "sync"}
     for section in raw:
         if section not in known:
             raise ConfigError(f"{path}: [{section}] is not a known section")
@@ -171,7 +186,67 @@ def parse_config(raw: dict, *, path: Path) -> Config:
     bc.finish()
     return Config(path=path, store=store, terminal_code=terminal_code, database_url=url,
                   printer=printer, embedded_barcodes=rules,
-                  till=_parse_till(_Reader(raw, path=path, section="till")))
+                  till=_parse_till(_Reader(raw, path=path, section="till")),
+                  sync=_parse_sync(_Reader(raw, path=path, section="sync")) if "sync" in raw else None)
+
+
+CONNECTORS = ("woocommerce",)
+_META_KEY = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+
+
+def is_loopback_host(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_sync(r: _Reader) -> SyncConfig:
+    connector = r.get("connector", str)
+    if connector not in CONNECTORS:
+        r.fail("connector", f"{connector!r} is not a known connector ({', '.join(CONNECTORS)})")
+    url = r.get("url", str).strip().rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("https", "http") or not parsed.hostname:
+        r.fail("url", f"{url!r} is not a web address like https://shop.example.com")
+    if parsed.scheme != "https" and not is_loopback_host(parsed.hostname):
+        r.fail("url", "must use HTTPS (plain HTTP only to a loopback address, for testing)")
+    if parsed.username or parsed.password:
+        r.fail("url", "must not carry credentials: use key and secret, or key_file")
+    key, secret = r.get("key", str, ""), r.get("secret", str, "")
+    key_file = r.get("key_file", str, "")
+    if key_file:
+        if key or secret:
+            r.fail("key_file", "give key and secret, or key_file, not both")
+        target = Path(key_file).expanduser()
+        target = target if target.is_absolute() else r.path.parent / target
+        try:
+            lines = [ln.strip() for ln in target.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        except OSError as exc:
+            r.fail("key_file", f"cannot be read: {exc.strerror or exc}")
+        if len(lines) != 2:
+            r.fail("key_file", "must hold two lines: the consumer key, then the consumer secret")
+        key, secret = lines
+    if not key or not secret:
+        r.fail("key", "and secret (or key_file) are needed to reach the shop")
+    interval = r.get("interval_seconds", int, 60)
+    if not 10 <= interval <= 86_400:
+        r.fail("interval_seconds", f"{interval} must be between 10 and 86400")
+    timeout = r.get("timeout_seconds", float, 20.0)
+    if not 1 <= timeout <= 300:
+        r.fail("timeout_seconds", f"{timeout} must be between 1 and 300")
+    metas = {}
+    for name, default in (("barcode_meta_key", "_barcode"), ("points_meta_key", "_pos_points")):
+        metas[name] = r.get(name, str, default)
+        if not _META_KEY.fullmatch(metas[name]):
+            r.fail(name, f"{metas[name]!r} must be 1-64 letters, digits, _ or -")
+    r.finish()
+    return SyncConfig(connector=connector, url=url, key=key, secret=secret, interval_seconds=interval,
+                      timeout_seconds=timeout, **metas)
 
 
 def _parse_till(r: _Reader) -> TillConfig:

@@ -576,3 +576,47 @@ def test_write_config_refuses_an_invalid_config_and_writes_nothing(tmp_path):
 
     assert "store.code" in str(info.value)
     assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+# --- [sync] ---------------------------------------------------------------------------------------
+
+SYNC = {"connector": "woocommerce", "url": "https://shop.example.com/", "key": "ck_1", "secret": "cs_1"}
+
+
+def with_sync(sync: dict) -> dict:
+    return {**copy.deepcopy(MINIMAL), "sync": sync}
+
+
+def test_no_sync_section_means_no_sync_and_defaults_fill_the_rest():
+    assert parse_config(copy.deepcopy(MINIMAL), path=FAKE).sync is None
+    cfg = parse_config(with_sync(dict(SYNC)), path=FAKE).sync
+    assert (cfg.url, cfg.interval_seconds, cfg.barcode_meta_key, cfg.points_meta_key) == (
+        "https://shop.example.com", 60, "_barcode", "_pos_points")
+    assert "cs_1" not in repr(cfg) and "ck_1" not in repr(cfg)  # never in a log line
+
+
+@pytest.mark.parametrize(("changes", "problem"), [
+    ({"url": "http://shop.example.com"}, "sync.url must use HTTPS"),
+    ({"url": "ftp://x"}, "sync.url 'ftp://x' is not a web address"),
+    ({"url": "https://u:p@shop.example.com"}, "must not carry credentials"),
+    ({"connector": "shopify"}, "sync.connector 'shopify' is not a known connector"),
+    ({"secret": ""}, "sync.key and secret"),
+    ({"interval_seconds": 1}, "sync.interval_seconds 1 must be between"),
+    ({"barcode_meta_key": "a b"}, "sync.barcode_meta_key"),
+    ({"token": "x"}, "sync.token is not a known key"),
+])
+def test_bad_sync_settings_name_the_key(changes, problem):
+    assert problem in refusal(with_sync({**SYNC, **changes}))
+
+
+def test_plain_http_only_to_a_loopback_address_and_credentials_from_a_file(tmp_path):
+    loop = parse_config(with_sync({**SYNC, "url": "http://127.0.0.1:8123"}), path=FAKE).sync
+    assert loop.url == "http://127.0.0.1:8123"
+    (tmp_path / "woo.key").write_text("ck_file\ncs_file\n", encoding="utf-8")
+    sync = {k: v for k, v in SYNC.items() if k not in ("key", "secret")}
+    cfg = parse_config(with_sync({**sync, "key_file": "woo.key"}), path=tmp_path / "posapp.toml").sync
+    assert (cfg.key, cfg.secret) == ("ck_file", "cs_file")
+    (tmp_path / "half.key").write_text("ck_only\n", encoding="utf-8")
+    assert "must hold two lines" in refusal(with_sync({**sync, "key_file": "half.key"}), path=tmp_path / "p.toml")
+    assert "cannot be read" in refusal(with_sync({**sync, "key_file": "nope.key"}), path=tmp_path / "p.toml")
+    assert "not both" in refusal(with_sync({**SYNC, "key_file": "woo.key"}), path=tmp_path / "p.toml")
