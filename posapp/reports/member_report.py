@@ -19,6 +19,7 @@ from pathlib import Path
 from posapp.domain.clock import to_local
 from posapp.domain.members import TIER_NAMES, mask_phone
 from posapp.domain.points import ClassRule, LoyaltyRules, customer_class, tier_for
+from posapp.reports.flow_pdf import FlowPdf
 from posapp.reports.shift_report import money
 from posapp.reports.words import _, words
 
@@ -287,32 +288,8 @@ def _columns(rows: list[list[str]], *, right_from: int, rule_after: int, rule_be
 
 # --- the PDF -------------------------------------------------------------------------------------
 
-class _Pdf:
-    def __init__(self, report: MemberReport, t, *, locale: str):
-        from posapp.reports.words import is_chinese
-
-        self.r, self.t, self.chinese = report, t, is_chinese(locale)
-
-    def font(self, text: str = "", bold: bool = False) -> str:
-        from posapp.reports.pdf import CJK_FONT, LATIN, LATIN_BOLD
-
-        if self.chinese or any(ord(ch) > 0xFF for ch in text):
-            return CJK_FONT  # no bold face: headings are shaded instead
-        return LATIN_BOLD if bold else LATIN
-
-    def para(self, text: str, *, size: float = 8.5, bold: bool = False, **kw):
-        from xml.sax.saxutils import escape
-
-        from reportlab.lib.styles import ParagraphStyle
-        from reportlab.platypus import Paragraph
-
-        from posapp.reports.pdf import CJK_FONT, printable
-
-        text = printable(text)
-        font = self.font(text, bold)
-        style = ParagraphStyle("p", fontName=font, fontSize=size, leading=size * 1.35,
-                               wordWrap="CJK" if font == CJK_FONT else None, **kw)
-        return Paragraph(escape(text), style)
+class _Pdf(FlowPdf):
+    leading = 1.35
 
     def write(self, path: Path, store_name: str) -> None:
         from reportlab.lib import colors

@@ -160,3 +160,4 @@ def _font_commands(data: list[list[str]], fonts: _Fonts, bold_rows: set[int]) ->
             font = fonts.bold(cell) if r in bold_rows else fonts.regular(cell)
             commands.append(("FONTNAME", (c, r), (c, r), font))
     return commands
+

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from posapp.domain.clock import to_local
 from posapp.domain.promotions import Promotion
+from posapp.reports.flow_pdf import FlowPdf
 from posapp.reports.shift_report import money
 from posapp.reports.words import _, words
 
@@ -214,33 +215,7 @@ def _pad(text: str, width: int, *, left: bool) -> str:
 
 # --- the PDF -------------------------------------------------------------------------------------
 
-class _Pdf:
-    def __init__(self, report: PromotionReport, t, *, locale: str):
-        from posapp.reports.words import is_chinese
-
-        self.r, self.t, self.chinese = report, t, is_chinese(locale)
-
-    def font(self, text: str = "", bold: bool = False) -> str:
-        from posapp.reports.pdf import CJK_FONT, LATIN, LATIN_BOLD
-
-        if self.chinese or any(ord(ch) > 0xFF for ch in text):
-            return CJK_FONT  # no bold face: headings are shaded instead
-        return LATIN_BOLD if bold else LATIN
-
-    def para(self, text: str, *, size: float = 8.5, bold: bool = False, **kw):
-        from xml.sax.saxutils import escape
-
-        from reportlab.lib.styles import ParagraphStyle
-        from reportlab.platypus import Paragraph
-
-        from posapp.reports.pdf import CJK_FONT, printable
-
-        text = printable(text)  # first: it turns a middle dot into one only the CID font has
-        font = self.font(text, bold)
-        style = ParagraphStyle("p", fontName=font, fontSize=size, leading=size * 1.3,
-                               wordWrap="CJK" if font == CJK_FONT else None, **kw)
-        return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
+class _Pdf(FlowPdf):
     def write(self, path: Path, store_name: str) -> Path:
         from reportlab.lib import colors
         from reportlab.lib.enums import TA_CENTER
