@@ -13,26 +13,18 @@ from posapp.domain.tender import Tendering
 from posapp.i18n import _, money
 from posapp.services import auth
 from posapp.services import exchange as exchange_service
-from posapp.services import members as member_service
 from posapp.services import returns as return_service
 from posapp.ui.dialogs import OverrideDialog
 from posapp.ui.payment import PaymentDialog
-from posapp.ui.returns import ReturnDialog
+from posapp.ui.returns import ReturnDialog, find_sale
 from posapp.ui.widgets import say
 
 ZERO = Decimal(0)
 
 
 def take_exchange(till, text: str) -> None:
-    """Find the sale on the receipt `text` (off the UI thread), then the exchange dialog for the basket."""
-    store = till.store
-
-    def find():
-        uow = store.uow()
-        found = return_service.find_returnable(uow, store.station, text)
-        return found, member_service.sale_member(uow, found.sale)
-
-    till.runner.run(find, lambda found: _open(till, *found), till.refuse)
+    """Find the sale on the receipt `text`, then the exchange dialog for the basket."""
+    find_sale(till, text, lambda returnable, member: _open(till, returnable, member))
 
 
 def _open(till, returnable, member) -> None:

@@ -46,8 +46,9 @@ KEPT = ("cash", "points")  # refunds that "to cash" leaves as they are
 EDITABLE = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsEditable
 
 
-def take_return(till, text: str) -> None:
-    """Find the sale on the receipt `text` (off the UI thread), then open the returns dialog for it."""
+def find_sale(till, text: str, then) -> None:
+    """Find the sale on the receipt `text` and its member (off the UI thread), then then(returnable,
+    member) on the UI thread; a refusal goes to the till's message line."""
     store = till.store
 
     def find():
@@ -55,7 +56,12 @@ def take_return(till, text: str) -> None:
         found = return_service.find_returnable(uow, store.station, text)
         return found, member_service.sale_member(uow, found.sale)
 
-    till.runner.run(find, lambda found: _open(till, *found), till.refuse)
+    till.runner.run(find, lambda found: then(*found), till.refuse)
+
+
+def take_return(till, text: str) -> None:
+    """Find the sale on the receipt `text`, then open the returns dialog for it."""
+    find_sale(till, text, lambda returnable, member: _open(till, returnable, member))
 
 
 def _open(till, returnable, member) -> None:
