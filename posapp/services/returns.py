@@ -112,7 +112,7 @@ def find_returnable(uow, station: Station, text: str, *, now: datetime | None = 
                       days=days, in_window=since <= timedelta(days=station.return_days))
 
 
-def plan(uow, station: Station, number: str, asked: list[Asked], *, now: datetime | None = None) -> ReturnPlan:
+def plan(uow, station: Station, number: str, asked: list[Asked]) -> ReturnPlan:
     """What returning `asked` would refund, to show the cashier before committing (nothing written)."""
     return _plan(uow, station, uow.sales.get(number=_receipt_number(number)), asked)
 
