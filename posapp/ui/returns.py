@@ -8,42 +8,35 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from html import escape
 
-from PySide6.QtCore import QRegularExpression, Qt, QTimer
-from PySide6.QtGui import QColor, QRegularExpressionValidator
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QStyledItemDelegate,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from posapp.domain.clock import utcnow
 from posapp.domain.errors import PermissionDenied
 from posapp.domain.returns import REASONS, Asked
 from posapp.domain.users import Permission
-from posapp.i18n import N_, _, money, moment
+from posapp.i18n import _, money, moment
 from posapp.services import auth
 from posapp.services import members as member_service
 from posapp.services import returns as return_service
 from posapp.ui.dialogs import OverrideDialog
+from posapp.ui.return_lines import (COLUMNS, EDITABLE, KEYS, NAME, QTY, REASON, LinesTable, QuantityDelegate,
+                                    ReasonDelegate)
 from posapp.ui.widgets import say
 
-NAME, SOLD, RETURNED, LEFT, PAID, QTY, REASON = range(7)
-COLUMNS = (N_("Item"), N_("Sold"), N_("Already returned"), N_("Left"), N_("Paid"), N_("To return"), N_("Reason"))
-KEYS = list(REASONS)  # 1-5 in the reason column
 KEPT = ("cash", "points")  # refunds that "to cash" leaves as they are
-EDITABLE = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsEditable
 
 
 def find_sale(till, text: str, then) -> None:
@@ -87,61 +80,6 @@ def _open(till, returnable, member) -> None:
 
 class _NeedsApproval(str):
     """take_return's PermissionDenied as a result: the dialog asks for a PIN."""
-
-
-class _QuantityDelegate(QStyledItemDelegate):
-    def createEditor(self, parent, option, index):  # noqa: N802 (Qt API)
-        editor = QLineEdit(parent)
-        editor.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,5}([.]\d{0,3})?"), editor))
-        return editor
-
-
-class _ReasonDelegate(QStyledItemDelegate):
-    """The list of reasons, opened with F2 or a double click."""
-
-    def createEditor(self, parent, option, index):  # noqa: N802 (Qt API)
-        editor = QComboBox(parent)
-        editor.addItem("", "")
-        for i, key in enumerate(KEYS, start=1):
-            editor.addItem(f"{i} {_(REASONS[key])}", key)
-        editor.activated.connect(lambda _i: (self.commitData.emit(editor), self.closeEditor.emit(editor)))
-        QTimer.singleShot(0, editor.showPopup)
-        return editor
-
-    def setEditorData(self, editor, index):  # noqa: N802 (Qt API)
-        editor.setCurrentIndex(max(0, editor.findData(index.data(Qt.UserRole) or "")))
-
-    def setModelData(self, editor, model, index):  # noqa: N802 (Qt API)
-        model.setData(index, editor.currentData(), Qt.UserRole)
-
-
-class _LinesTable(QTableWidget):
-    """The keyboard moves between the two cells a cashier fills in: the quantity and the reason."""
-
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        row, column, key, text = self.currentRow(), self.currentColumn(), event.key(), event.text()
-        rows = [r for r in range(self.rowCount()) if self.item(r, QTY).flags() & Qt.ItemIsEditable]
-        if self.state() == QAbstractItemView.EditingState or row < 0:
-            super().keyPressEvent(event)
-        elif row in rows and (key in (Qt.Key_Tab, Qt.Key_Right) and column == QTY or
-                              key in (Qt.Key_Backtab, Qt.Key_Left) and column == REASON):
-            self.setCurrentCell(row, REASON if column == QTY else QTY)
-        elif key in (Qt.Key_Tab, Qt.Key_Backtab):  # the next line with something left, or out of the table
-            on = [r for r in rows if r > row] if key == Qt.Key_Tab else [r for r in rows if r < row][::-1]
-            if on:
-                self.setCurrentCell(on[0], QTY if key == Qt.Key_Tab else REASON)
-            else:
-                QWidget.focusNextPrevChild(self, key == Qt.Key_Tab)
-        elif row not in rows:
-            super().keyPressEvent(event)
-        elif column == REASON and text.isdigit() and int(text) <= len(KEYS):
-            self.item(row, REASON).setData(Qt.UserRole, KEYS[int(text) - 1] if int(text) else "")
-        elif column == REASON and text.strip():  # a stray letter does not open the list (F2, Space do)
-            QApplication.beep()
-        elif column == QTY and key in (Qt.Key_Delete, Qt.Key_Backspace):
-            self.item(row, QTY).setText("0")
-        else:
-            super().keyPressEvent(event)
 
 
 class ReturnDialog(QDialog):
@@ -211,17 +149,17 @@ class ReturnDialog(QDialog):
             parts.append(_("Earlier returns: {numbers}").format(numbers=", ".join(self.returnable.returns)))
         return "\n".join(parts)
 
-    def _build_table(self) -> _LinesTable:
+    def _build_table(self) -> LinesTable:
         r, lines = self.returnable, self.sale.lines
-        table = _LinesTable(len(lines), len(COLUMNS), self)
+        table = LinesTable(len(lines), len(COLUMNS), self)
         table.setObjectName("return_lines")
         table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
         table.verticalHeader().setVisible(False)
         table.setSelectionMode(QAbstractItemView.SingleSelection)
         table.setEditTriggers(QAbstractItemView.AnyKeyPressed | QAbstractItemView.DoubleClicked
                               | QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked)
-        table.setItemDelegateForColumn(QTY, _QuantityDelegate(table))
-        table.setItemDelegateForColumn(REASON, _ReasonDelegate(table))
+        table.setItemDelegateForColumn(QTY, QuantityDelegate(table))
+        table.setItemDelegateForColumn(REASON, ReasonDelegate(table))
         for row, line in enumerate(lines):
             n = line.line_no
             for column, value in enumerate((line.name, _qty(line.qty), _qty(r.returned[n]), _qty(r.left[n]),

@@ -18,7 +18,8 @@ from posapp.domain.returns import Asked
 from posapp.i18n import money
 from posapp.services import returns as return_service
 from posapp.ui.dialogs import OverrideDialog
-from posapp.ui.returns import LEFT, PAID, QTY, REASON, RETURNED, SOLD, ReturnDialog
+from posapp.ui.return_lines import LEFT, PAID, QTY, REASON, RETURNED, SOLD
+from posapp.ui.returns import ReturnDialog
 from test_login_and_lookup import log_in, make_window, when_dialog
 from test_till import rows, scan
 
