@@ -215,7 +215,7 @@ def cmd_backup(args) -> int:
 def cmd_report(args) -> int:
     from datetime import date
 
-    from posapp.services import shifts
+    from posapp.services import report_paper, shifts
     from posapp.services.auth import SYSTEM
 
     if args.kind == "promotions":
@@ -240,7 +240,7 @@ def cmd_report(args) -> int:
 
     report = shifts.shift_report(uow, st, actor=SYSTEM, number=args.shift, z_number=args.z,
                                  terminal_code=args.terminal)
-    doc = shifts.layout_shift_report(report, columns=cfg.printer.columns, locale=cfg.store.locale,
+    doc = report_paper.layout_shift_report(report, columns=cfg.printer.columns, locale=cfg.store.locale,
                                      timezone=cfg.store.timezone)
     for line in render_text(doc):
         _out(line)
@@ -250,7 +250,7 @@ def cmd_report(args) -> int:
         _out(f"pdf written to {args.pdf}")
     if args.print:
         job = shifts.queue_report_print(uow, st, actor=SYSTEM, report=report,
-                                        render=shifts.make_report_renderer(cfg))
+                                        render=report_paper.make_report_renderer(cfg))
         _out(f"queued for the printer of till {st.terminal_code} (job {job})")
     return 0
 

@@ -1,7 +1,7 @@
 """X and Z shift reports: the figures of a shift, their labelled sections, and the PDF.
 
 The sections are the one place the report's words and order live: the receipt-printer layout
-(services.shifts.layout_shift_report) and the PDF both print them.
+(services.report_paper.layout_shift_report) and the PDF both print them.
 """
 
 from __future__ import annotations

@@ -7,14 +7,10 @@ was given; no function here shows it for an open shift.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from posapp.devices import textwidth as tw
-from posapp.devices.escpos_printer import encode_document
-from posapp.devices.receipt import ReceiptDocument, TextLine
 from posapp.domain.clock import utcnow
 from posapp.domain.errors import NotFound, ValidationError
 from posapp.domain.money import parse_price
@@ -30,14 +26,13 @@ from posapp.reports.shift_report import (
     TenderLine,
     expected_cash,
     reason_lines,
-    report_sections,
     tender_order,
 )
 from posapp.services.auth import audit, require
+from posapp.services.report_paper import ReportRenderer
 from posapp.services.station import Station
 from posapp.storage.report_repo import RETURN, ReportRepository, Scope, ShiftRecord
 
-ReportRenderer = Callable[[ShiftReport], bytes]
 PAID_KINDS = ("paid_in", "paid_out")
 VOID_ACTIONS = ("line_voided", "sale_voided")
 MAX_REASON = 200
@@ -322,72 +317,3 @@ def sales_summary(uow, station: Station, *, actor: User, start: date, end: date,
         by_day=by_local_day(repo.sale_stamps(scope), start=start, end=end, tz=timezone,
                             returns=repo.sale_stamps(scope, kind=RETURN)),
         returns=returns)
-
-
-# --- the receipt printer ------------------------------------------------------------------------
-
-def layout_shift_report(report: ShiftReport, *, columns: int, locale: str, timezone: str,
-                        ambiguous: int = 2) -> ReceiptDocument:
-    """The X/Z report for a receipt printer of columns width, aligned by display width.
-
-    Here rather than in reports/: the layers keep reports and devices apart, and this needs both.
-    """
-    if columns < 24:
-        raise ValueError(f"a report needs at least 24 columns, not {columns}")
-    text = report_sections(report, locale=locale, timezone=timezone)
-    out: list[TextLine] = []
-
-    def add(line: str, **style) -> None:
-        width = columns // 2 if style.get("double_width") else columns
-        fits = tw.text_width(line, ambiguous=ambiguous) <= width
-        pieces = [line] if fits else tw.wrap(line, width, ambiguous=ambiguous)
-        out.extend(TextLine(piece, **style) for piece in pieces)
-
-    add(text.title, bold=True, double_height=True, align="center")
-    for row in text.info:
-        add(f"{row.cells[0]}: {row.cells[1]}")
-    for section in text.sections:
-        add("-" * columns)
-        add(section.title, bold=True)
-        rows = ([(section.head, False)] if section.head else []) + [(r.cells, r.strong) for r in section.rows]
-        for cells, strong in rows:
-            for line in _paper_row(cells, columns, ambiguous):
-                add(line, bold=strong)
-        if section.note:
-            add(section.note)
-    add("=" * columns)
-    for line in text.footer.splitlines():
-        add(line)
-    return ReceiptDocument(columns=columns, elements=tuple(out), locale=locale, ambiguous=ambiguous)
-
-
-def _paper_row(cells: tuple[str, ...], columns: int, ambiguous: int) -> list[str]:
-    label, values = tw.clean(cells[0]), list(cells[1:])
-    if len(values) == 1:
-        return tw.spread(label, values[0], columns, ambiguous=ambiguous)
-    while len(values) > 1 and min(12, (columns - 6) // len(values)) < 9:
-        values.pop()  # 58 mm paper: the gross column goes, net + tax are kept
-    width = min(12, (columns - 6) // len(values))
-    room = columns - width * len(values)
-    cells = "".join(tw.pad_left(v, width, ambiguous=ambiguous) for v in values)
-    if tw.text_width(label, ambiguous=ambiguous) > room:  # "退货后 13%": on a line of its own, the figures under it
-        return [*tw.wrap(label, columns, ambiguous=ambiguous), " " * room + cells]
-    return [tw.pad_right(label, room, ambiguous=ambiguous) + cells]
-
-
-def report_renderer(*, columns: int, encoding: str, locale: str, timezone: str, profile: str = "default",
-                    font_path: str | None = None) -> ReportRenderer:
-    """The `render` close_shift takes: a report to the bytes of a print job for this printer."""
-    ambiguous = tw.ambiguous_width(encoding)
-
-    def render(report: ShiftReport) -> bytes:
-        doc = layout_shift_report(report, columns=columns, locale=locale, timezone=timezone, ambiguous=ambiguous)
-        return encode_document(doc, encoding=encoding, profile=profile, font_path=font_path)
-
-    return render
-
-
-def make_report_renderer(config) -> ReportRenderer:
-    return report_renderer(columns=config.printer.columns, encoding=config.printer.encoding,
-                           locale=config.store.locale, timezone=config.store.timezone,
-                           profile=config.printer.profile)

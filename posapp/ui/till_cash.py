@@ -5,6 +5,7 @@ from __future__ import annotations
 from posapp.devices.receipt import render_text
 from posapp.domain.users import Permission
 from posapp.i18n import _, money
+from posapp.services import report_paper
 from posapp.services import shifts as shift_service
 from posapp.ui.dialogs import ReportDialog
 
@@ -30,7 +31,7 @@ class CashControl:
 
     def _show_report(self, report, title: str) -> None:
         cfg = self.store.config
-        doc = shift_service.layout_shift_report(report, columns=cfg.printer.columns, locale=cfg.store.locale,
+        doc = report_paper.layout_shift_report(report, columns=cfg.printer.columns, locale=cfg.store.locale,
                                                 timezone=cfg.store.timezone)
         ReportDialog(title=title, lines=render_text(doc), parent=self).exec()
         self.scan.setFocus()
@@ -50,7 +51,7 @@ class CashControl:
         if counted is None:
             return
         store, user = self.store, self.user
-        render = shift_service.make_report_renderer(store.config)
+        render = report_paper.make_report_renderer(store.config)
         self.with_permission(Permission.CLOSE_SHIFT, lambda approval: shift_service.close_shift(
             store.uow(), store.station, actor=user, counted=counted, approval=approval, render=render),
             self._closed)

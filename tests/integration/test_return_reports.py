@@ -37,7 +37,7 @@ from posapp.devices.receipt import render_text
 from posapp.domain.returns import Asked
 from posapp.domain.users import Permission
 from posapp.reports.shift_report import render_pdf
-from posapp.services import members, returns, shifts
+from posapp.services import members, report_paper, returns, shifts
 
 AT = datetime(2026, 11, 23, 2, 0)  # 10:00 in Shanghai
 
@@ -106,12 +106,12 @@ def test_the_z_report_shows_sales_without_the_returns_and_the_returns_apart(shop
 
 def test_the_printed_z_report_in_chinese_has_the_returns_section(shop, uow):
     run_the_shift(shop)
-    render = shifts.report_renderer(columns=42, encoding="gb18030", locale="zh_CN", timezone=TZ)
+    render = report_paper.report_renderer(columns=42, encoding="gb18030", locale="zh_CN", timezone=TZ)
 
     z = close(shop, {"100": 2, "20": 1, "10": 1, "2": 1, "0.1": 1}, render=render)  # 232.10
 
     assert z.variance == D(0)
-    lines = render_text(shifts.layout_shift_report(z, columns=42, locale="zh_CN", timezone=TZ))
+    lines = render_text(report_paper.layout_shift_report(z, columns=42, locale="zh_CN", timezone=TZ))
     assert max(len(line.encode("gb18030")) for line in lines) <= 42
 
     def row(label: str) -> str:
@@ -135,7 +135,7 @@ def test_the_printed_z_report_in_chinese_has_the_returns_section(shop, uow):
     assert row("13%") == "19.50" and sales_tax == [["销售", "29.32", "3.34", "32.66"]]  # the sales' tax first
     printed = uow.till.pending_print_jobs("T01")[0].payload.decode("gb18030")
     assert "退货原因" in printed and "现金退款" in printed and "232.10" in printed
-    english = render_text(shifts.layout_shift_report(z, columns=32, locale="en", timezone=TZ))
+    english = render_text(report_paper.layout_shift_report(z, columns=32, locale="en", timezone=TZ))
     assert max(len(line.encode("gb18030")) for line in english) <= 32
     for expected in ("Returns by reason", "Cash refunds", "Refunded to Cash (2)", "Not for resale (damaged)"):
         assert any(expected in line for line in english), expected
@@ -147,7 +147,7 @@ def test_the_x_report_shows_returns_and_stays_blind(shop, uow, station):
     x = shifts.x_report(uow, shop.station, actor=shop.supervisor)
 
     assert (x.kind, x.expected_cash, x.return_count, x.cash_refunds) == ("X", None, 3, D("15.60"))
-    lines = render_text(shifts.layout_shift_report(x, columns=42, locale="zh_CN", timezone=TZ))
+    lines = render_text(report_paper.layout_shift_report(x, columns=42, locale="zh_CN", timezone=TZ))
     assert "232.10" not in "\n".join(lines) and any(line.startswith("现金退款") for line in lines)
 
 
@@ -255,7 +255,7 @@ def test_points_refunds_and_points_already_spent_show_in_the_returns(uow, statio
     assert [(t.tender, t.count, t.amount) for t in z.refunds] == [
         ("cash", 2, paid.total - 10 + spent.total - value), ("points", 1, D("10.00"))]
     assert (z.cash_refunds, z.variance) == (paid.total - 10 + spent.total - value, D(0))
-    lines = render_text(shifts.layout_shift_report(z, columns=42, locale="zh_CN", timezone=TZ))
+    lines = render_text(report_paper.layout_shift_report(z, columns=42, locale="zh_CN", timezone=TZ))
     assert any(line.startswith("扣减") and line.endswith(f"-{value:.2f}") for line in lines)
     assert any(line.startswith("退回积分抵扣（1）") and line.endswith("10.00") for line in lines)
     assert "扣减：保留的商品不再满足的促销、未退回的赠品、已用掉的积分" in "".join(lines)

@@ -35,7 +35,7 @@ from posapp.domain.errors import PermissionDenied, ValidationError
 from posapp.domain.tender import Tendering
 from posapp.domain.users import Permission, Role
 from posapp.reports.shift_report import render_pdf
-from posapp.services import auth, catalog, checkout, shifts
+from posapp.services import auth, catalog, checkout, report_paper, shifts
 from posapp.services import till as till_service
 from posapp.services.auth import SYSTEM, hash_pin
 from posapp.services.station import Station
@@ -217,7 +217,7 @@ def test_the_close_is_blind_until_the_count_is_in(shop, uow, station):
 
     assert (x.kind, x.z_number, x.expected_cash, x.counted_cash, x.variance) == ("X", None, None, None, None)
     assert (x.sale_count, x.net_sales, x.cash_sales) == (4, D("42.54"), D("22.30"))
-    lines = render_text(shifts.layout_shift_report(x, columns=42, locale="zh_CN", timezone=TZ))
+    lines = render_text(report_paper.layout_shift_report(x, columns=42, locale="zh_CN", timezone=TZ))
     assert lines[0].strip() == "X 报表（班次未结束）"
     assert "252.30" not in "\n".join(lines)
     assert not any(line.startswith(("应有现金", "实点现金", "差额")) for line in lines)
@@ -290,7 +290,7 @@ def test_a_bad_count_is_refused_before_anything_is_written(shop, uow, station, c
 
 def test_the_printed_z_report_is_queued_and_reads_right(shop, uow):
     run_the_shift(shop)
-    render = shifts.report_renderer(columns=42, encoding="gb18030", locale="zh_CN", timezone=TZ)
+    render = report_paper.report_renderer(columns=42, encoding="gb18030", locale="zh_CN", timezone=TZ)
 
     z = close(shop, render=render)
 
@@ -301,12 +301,12 @@ def test_the_printed_z_report_is_queued_and_reads_right(shop, uow):
                      "现金（2）", "银行卡（2）", "移动支付（1）", "22.30", "15.80", "作废（2）", "17.66",
                      "乳制品", "19.74", "13%", "2.68", "100 x 2"):
         assert expected in text, expected
-    lines = render_text(shifts.layout_shift_report(z, columns=42, locale="zh_CN", timezone=TZ))
+    lines = render_text(report_paper.layout_shift_report(z, columns=42, locale="zh_CN", timezone=TZ))
     widths = {len(line.encode("gb18030")) for line in lines}  # GB18030: 2 bytes for 2 columns
     assert max(widths) <= 42
     assert any(line.startswith("应有现金") and line.endswith("252.30") and len(line.encode("gb18030")) == 42
                for line in lines)
-    narrow = render_text(shifts.layout_shift_report(z, columns=32, locale="en", timezone=TZ))
+    narrow = render_text(report_paper.layout_shift_report(z, columns=32, locale="en", timezone=TZ))
     assert max(len(line.encode("gb18030")) for line in narrow) <= 32
     assert any(line.startswith("Variance") and line.endswith("-0.50") for line in narrow)
 
