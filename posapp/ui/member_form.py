@@ -14,8 +14,7 @@ from posapp.domain.members import Member
 from posapp.domain.users import Permission
 from posapp.i18n import _, number
 from posapp.services import members as member_service
-from posapp.ui.promotion_form import TOUCH
-from posapp.ui.widgets import say
+from posapp.ui.widgets import TOUCH, say
 
 _SIGNED = re.compile(r"[+-]?\d+")
 

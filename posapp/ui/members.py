@@ -34,9 +34,7 @@ from posapp.services import auth
 from posapp.services import members as member_service
 from posapp.ui.dialogs import OverrideDialog
 from posapp.ui.member_form import AdjustPointsDialog, MemberForm, points_text, signed_points
-from posapp.ui.promotion_form import TOUCH
-from posapp.ui.promotions import while_open
-from posapp.ui.widgets import say
+from posapp.ui.widgets import TOUCH, say, while_open
 
 # What the screen lets a manager do; anyone else needs a manager's PIN for them when it opens.
 PERMISSIONS = (Permission.MANAGE_MEMBERS, Permission.ADJUST_POINTS)

@@ -3,16 +3,12 @@ times, and every reason the service refuses it, shown beside the form (nothing i
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import replace
 from datetime import datetime, time, timezone
-from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -20,26 +16,19 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QSpinBox,
-    QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTimeEdit,
     QVBoxLayout,
-    QWidget,
 )
 
 from posapp.domain.clock import to_local, utcnow
-from posapp.domain.promotions import Kind, Promotion, Tier
+from posapp.domain.promotions import Kind, Promotion
 from posapp.i18n import _
 from posapp.services import promotions as promotion_service
-from posapp.ui.widgets import say
+from posapp.ui.promotion_fields import KindFields, form_rows, line_edit, parse_words, plain_text, spin_box
+from posapp.ui.widgets import TOUCH, say
 
-TOUCH = 40  # px: fields and buttons a finger can hit
 
 
 def kind_label(kind: Kind) -> str:
@@ -76,217 +65,6 @@ def datetime_edit() -> QDateTimeEdit:
     edit.setCalendarPopup(True)
     edit.setMinimumHeight(TOUCH)
     return edit
-
-
-# --- what a person types, read strictly ----------------------------------------------------------
-
-def _plain(text: str) -> str:
-    # Full-width digits and punctuation from a Chinese input method read as their ASCII forms.
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
-def parse_amount(text: str, field: str, problems: list[str], *, percent: bool = False) -> Decimal | None:
-    """A Decimal from a field ("" gives None); a clear problem, never a float, when it is not one."""
-    plain = _plain(text).removeprefix("¥").strip()  # "12,50" is refused, never read as 1250
-    if percent:
-        plain = plain.removesuffix("%").strip()
-    if not plain:
-        return None
-    try:
-        value = Decimal(plain)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        problems.append(_("{field}: {text} is not a number").format(field=field, text=text.strip()))
-        return None
-    return value
-
-
-def parse_count(text: str, field: str, problems: list[str]) -> int | None:
-    plain = _plain(text)
-    if not plain:
-        return None
-    if not plain.isdigit():
-        problems.append(_("{field}: {text} is not a whole number").format(field=field, text=text.strip()))
-        return None
-    return int(plain)
-
-
-def parse_words(text: str) -> list[str]:
-    """SKUs, categories or tiers separated by commas, 、, semicolons or spaces."""
-    return [w for w in re.split(r"[,;、\s]+", _plain(text)) if w]
-
-
-def _line(placeholder: str = "", name: str = "") -> QLineEdit:
-    edit = QLineEdit()
-    edit.setPlaceholderText(placeholder)
-    edit.setMinimumHeight(TOUCH)
-    if name:
-        edit.setObjectName(name)
-    return edit
-
-
-def _spin(low: int, high: int, value: int) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setValue(value)
-    spin.setMinimumHeight(TOUCH)
-    return spin
-
-
-def _rows(form: QFormLayout, rows) -> QFormLayout:
-    """Rows of (label, field), or a single widget or layout across the form."""
-    for row in rows:
-        form.addRow(*row) if isinstance(row, tuple) else form.addRow(row)
-    return form
-
-
-class KindFields(QStackedWidget):
-    """One page of fields per kind: what the promotion gives."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.pages: dict[Kind, QWidget] = {}
-        self.price = _line(_("e.g. 79.00"), "price")
-        self._page(Kind.SPECIAL_PRICE, [(_("Special price per unit"), self.price)])
-        self.percent = _line(_("e.g. 10 for 10% off"), "percent")
-        self._page(Kind.PERCENT_OFF, [(_("Percent off"), self.percent)])
-        self.buy, self.get = _spin(1, 99, 2), _spin(1, 99, 1)
-        self.get_percent = _line(_("empty: free"), "get_percent")
-        self._page(Kind.BUY_X_GET_Y, [(_("Buy (X units)"), self.buy), (_("Get (Y units)"), self.get),
-                                      (_("Percent off the Y units"), self.get_percent)])
-        self._tier_page()
-        self._coupon_page()
-        self.gift_sku = _line(_("SKU of the gift"), "gift_sku")
-        self.gift_qty = _spin(1, 99, 1)
-        self.gift_threshold = _line(_("e.g. 300"), "gift_threshold")
-        self._page(Kind.GIFT, [(_("Gift SKU"), self.gift_sku), (_("Gift quantity"), self.gift_qty),
-                               (_("When the spend reaches"), self.gift_threshold)])
-
-    def _page(self, kind: Kind, rows: list[tuple[str, QWidget]]) -> QWidget:
-        page = QWidget()
-        _rows(QFormLayout(page), rows)
-        self.pages[kind] = page
-        self.addWidget(page)
-        return page
-
-    def _tier_page(self) -> None:
-        self.tiers = QTableWidget(0, 2)
-        self.tiers.setObjectName("tiers")
-        self.tiers.setHorizontalHeaderLabels([_("Spend reaches"), _("Take off")])
-        self.tiers.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.tiers.verticalHeader().setDefaultSectionSize(TOUCH)
-        self.tiers.setEditTriggers(QAbstractItemView.AllEditTriggers)
-        self.tiers.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
-        self.tiers.setMinimumHeight(170)
-        self.add_tier_button = QPushButton(_("Add a tier"))
-        self.remove_tier_button = QPushButton(_("Remove the tier"))
-        self.add_tier_button.clicked.connect(lambda: self.add_tier())
-        self.remove_tier_button.clicked.connect(self.remove_tier)
-        self.repeating = QCheckBox(_("Repeat: again for every full threshold"))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_tier_button)
-        buttons.addWidget(self.remove_tier_button)
-        self._page(Kind.THRESHOLD, [QLabel(_("Tiers")), self.tiers, buttons, self.repeating])
-        self.add_tier()
-
-    def add_tier(self, threshold: str = "", amount: str = "") -> None:
-        row = self.tiers.rowCount()
-        self.tiers.insertRow(row)
-        self.tiers.setItem(row, 0, QTableWidgetItem(threshold))
-        self.tiers.setItem(row, 1, QTableWidgetItem(amount))
-        self.tiers.setCurrentCell(row, 0)
-
-    def remove_tier(self) -> None:
-        row = self.tiers.currentRow()
-        if row >= 0:
-            self.tiers.removeRow(row)
-
-    def _coupon_page(self) -> None:
-        self.coupon_code = _line(_("e.g. WELCOME10"), "coupon_code")
-        self.coupon_mode = QComboBox()
-        self.coupon_mode.addItem(_("Amount off"), "amount")
-        self.coupon_mode.addItem(_("Percent off"), "percent")
-        self.coupon_mode.setMinimumHeight(TOUCH)
-        self.coupon_value = _line(_("e.g. 10"), "coupon_value")
-        self.min_spend = _line(_("empty: no minimum"), "min_spend")
-        self.max_uses = _line(_("empty: no limit"), "max_uses")
-        self.max_per_member = _line(_("empty: no limit"), "max_per_member")
-        self._page(Kind.COUPON, [(_("Coupon code"), self.coupon_code), (_("Takes off"), self.coupon_mode),
-                                 (_("Amount or percent"), self.coupon_value), (_("Minimum spend"), self.min_spend),
-                                 (_("Uses in total at most"), self.max_uses),
-                                 (_("Uses per member at most"), self.max_per_member)])
-
-    def show_kind(self, kind: Kind) -> None:
-        self.setCurrentWidget(self.pages[kind])
-
-    # --- reading and filling ------------------------------------------------------------------
-    def read(self, kind: Kind, problems: list[str]) -> dict:
-        """The Promotion fields of a kind, read from its page."""
-        if kind is Kind.SPECIAL_PRICE:
-            return {"price": parse_amount(self.price.text(), _("Special price"), problems)}
-        if kind is Kind.PERCENT_OFF:
-            return {"percent": parse_amount(self.percent.text(), _("Percent off"), problems, percent=True)}
-        if kind is Kind.BUY_X_GET_Y:
-            return {"buy": self.buy.value(), "get": self.get.value(),
-                    "percent": parse_amount(self.get_percent.text(), _("Percent off the Y units"), problems,
-                                            percent=True)}
-        if kind is Kind.THRESHOLD:
-            return {"tiers": self._read_tiers(problems), "repeating": self.repeating.isChecked()}
-        if kind is Kind.COUPON:
-            return self._read_coupon(problems)
-        return {"gift_sku": _plain(self.gift_sku.text()), "gift_qty": self.gift_qty.value(),
-                "threshold": parse_amount(self.gift_threshold.text(), _("When the spend reaches"), problems)}
-
-    def _read_tiers(self, problems: list[str]) -> tuple[Tier, ...]:
-        tiers = []
-        for row in range(self.tiers.rowCount()):
-            cells = [self.tiers.item(row, c).text() if self.tiers.item(row, c) else "" for c in (0, 1)]
-            if not any(c.strip() for c in cells):
-                continue
-            field = _("Tier {number}").format(number=row + 1)
-            if not all(c.strip() for c in cells):
-                problems.append(_("{field}: give both the spend and the amount off").format(field=field))
-                continue
-            threshold, amount = (parse_amount(c, field, problems) for c in cells)
-            if threshold is not None and amount is not None:
-                tiers.append(Tier(threshold, amount))
-        return tuple(tiers)
-
-    def _read_coupon(self, problems: list[str]) -> dict:
-        value = parse_amount(self.coupon_value.text(), _("Amount or percent"), problems,
-                             percent=self.coupon_mode.currentData() == "percent")
-        mode = self.coupon_mode.currentData()
-        return {"coupon_code": _plain(self.coupon_code.text()),
-                "amount": value if mode == "amount" else None, "percent": value if mode == "percent" else None,
-                "threshold": parse_amount(self.min_spend.text(), _("Minimum spend"), problems),
-                "max_uses": parse_count(self.max_uses.text(), _("Uses in total at most"), problems),
-                "max_uses_per_member": parse_count(self.max_per_member.text(), _("Uses per member at most"),
-                                                   problems)}
-
-    def fill(self, p: Promotion) -> None:
-        text = lambda v: "" if v is None else f"{v}"  # noqa: E731 (tiny formatter)
-        self.price.setText(text(p.price))
-        self.percent.setText(text(p.percent) if p.kind is Kind.PERCENT_OFF else "")
-        self.buy.setValue(p.buy or 2)
-        self.get.setValue(p.get or 1)
-        self.get_percent.setText(text(p.percent) if p.kind is Kind.BUY_X_GET_Y else "")
-        self.tiers.setRowCount(0)
-        for tier in p.tiers:
-            self.add_tier(text(tier.threshold), text(tier.amount))
-        if not p.tiers:
-            self.add_tier()
-        self.repeating.setChecked(p.repeating)
-        self.coupon_code.setText(p.coupon_code)
-        self.coupon_mode.setCurrentIndex(1 if p.kind is Kind.COUPON and p.percent is not None else 0)
-        self.coupon_value.setText(text(p.percent if p.percent is not None else p.amount) if p.kind is Kind.COUPON
-                                  else "")
-        self.min_spend.setText(text(p.threshold) if p.kind is Kind.COUPON else "")
-        self.max_uses.setText(text(p.max_uses))
-        self.max_per_member.setText(text(p.max_uses_per_member))
-        self.gift_sku.setText(p.gift_sku)
-        self.gift_qty.setValue(p.gift_qty or 1)
-        self.gift_threshold.setText(text(p.threshold) if p.kind is Kind.GIFT else "")
 
 
 # Every field a kind gives, at its empty value: a promotion changed to another kind keeps none of
@@ -337,9 +115,9 @@ class PromotionForm(QDialog):
     def _general(self) -> QGroupBox:
         box = QGroupBox(_("Promotion"))
         form = QFormLayout(box)
-        self.code = _line(_("e.g. MJ-200-30"), "code")
-        self.name = _line(_("As the receipt shows it"), "name")
-        self.name_en = _line(_("Optional"), "name_en")
+        self.code = line_edit(_("e.g. MJ-200-30"), "code")
+        self.name = line_edit(_("As the receipt shows it"), "name")
+        self.name_en = line_edit(_("Optional"), "name_en")
         self.kind = QComboBox()
         self.kind.setObjectName("kind")
         self.kind.setMinimumHeight(TOUCH)
@@ -349,10 +127,10 @@ class PromotionForm(QDialog):
         self.has_end, self.ends = QCheckBox(_("Until")), datetime_edit()
         self.has_start.toggled.connect(self.starts.setEnabled)
         self.has_end.toggled.connect(self.ends.setEnabled)
-        self.priority = _spin(-1000, 1000, 0)
+        self.priority = spin_box(-1000, 1000, 0)
         self.stackable = QCheckBox(_("Stacks on other line promotions"))
-        self.group = _line(_("empty: none"), "group")
-        _rows(form, [(_("Code"), self.code), (_("Promotion name"), self.name), (_("Name (English)"), self.name_en),
+        self.group = line_edit(_("empty: none"), "group")
+        form_rows(form, [(_("Code"), self.code), (_("Promotion name"), self.name), (_("Name (English)"), self.name_en),
                      (_("Kind"), self.kind), (self.has_start, self.starts), (self.has_end, self.ends),
                      QLabel(_("Times are the store's ({zone})").format(zone=self.tz)),
                      (_("Priority"), self.priority), self.stackable, (_("Exclusivity group"), self.group)])
@@ -362,12 +140,12 @@ class PromotionForm(QDialog):
     def _scope(self) -> QGroupBox:
         box = QGroupBox(_("Products and customers"))
         form = QFormLayout(box)
-        self.products = _line(_("SKUs; empty: every product"), "products")
-        self.categories = _line(_("e.g. 饮料, 零食/薯片"), "categories")
-        self.exclude_products = _line(_("SKUs, comma-separated"), "exclude_products")
-        self.exclude_categories = _line(_("Categories, comma-separated"), "exclude_categories")
+        self.products = line_edit(_("SKUs; empty: every product"), "products")
+        self.categories = line_edit(_("e.g. 饮料, 零食/薯片"), "categories")
+        self.exclude_products = line_edit(_("SKUs, comma-separated"), "exclude_products")
+        self.exclude_categories = line_edit(_("Categories, comma-separated"), "exclude_categories")
         self.members_only = QCheckBox(_("Members only"))
-        self.member_tiers = _line(_("e.g. gold; empty: every member"), "member_tiers")
+        self.member_tiers = line_edit(_("e.g. gold; empty: every member"), "member_tiers")
         self.weekdays = [QCheckBox(name) for name in weekday_names()]
         days = QHBoxLayout()
         for day in self.weekdays:
@@ -382,7 +160,7 @@ class PromotionForm(QDialog):
             edit.setDisplayFormat("HH:mm")
             edit.setMinimumHeight(TOUCH)
             self.has_hours.toggled.connect(edit.setEnabled)
-        _rows(form, [(_("Products"), self.products), (_("Categories"), self.categories),
+        form_rows(form, [(_("Products"), self.products), (_("Categories"), self.categories),
                      (_("Except products"), self.exclude_products), (_("Except categories"), self.exclude_categories),
                      self.members_only, (_("Member tiers"), self.member_tiers),
                      QLabel(_("Days (none ticked: every day)")), days, (self.has_hours, hours)])
@@ -447,7 +225,7 @@ class PromotionForm(QDialog):
         hours = (time(self.hours_from.time().hour(), self.hours_from.time().minute()),
                  time(self.hours_to.time().hour(), self.hours_to.time().minute()))
         fields = dict(
-            code=_plain(self.code.text()), name=self.name.text().strip(), name_en=self.name_en.text().strip(),
+            code=plain_text(self.code.text()), name=self.name.text().strip(), name_en=self.name_en.text().strip(),
             kind=kind, priority=self.priority.value(), group=self.group.text().strip(),
             stackable=self.stackable.isChecked() and kind in (Kind.SPECIAL_PRICE, Kind.PERCENT_OFF),
             starts_at=local_to_utc(from_qdatetime(self.starts.dateTime()), self.tz) if self.has_start.isChecked()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
+from shiboken6 import isValid
+
+TOUCH = 40  # px: fields and buttons a finger can hit
 
 
 def say(label: QLabel, message: str, *, error: bool = False) -> None:
@@ -11,3 +14,8 @@ def say(label: QLabel, message: str, *, error: bool = False) -> None:
     label.setProperty("error", error)
     label.style().unpolish(label)
     label.style().polish(label)
+
+
+def while_open(widget: QWidget, callback):
+    """callback, or nothing once the widget is gone (a closed window drops its late answers)."""
+    return lambda value: callback(value) if isValid(widget) else None
