@@ -75,6 +75,12 @@ def find_sku(uow, sku: str) -> Product:
     return product
 
 
+def categories_of(uow, lines) -> dict[str, str]:
+    """The category path of each sale line's product, by SKU, in one query ("" for a product gone)."""
+    found = {p.id: p.category for p in uow.catalog.by_ids(sorted({x.product_id for x in lines}))}
+    return {x.sku: found.get(x.product_id, "") for x in lines}
+
+
 def search_products(uow, text: str, *, limit: int = 50, include_inactive: bool = False) -> list[Product]:
     """Name (Chinese, English, pinyin or its initials), SKU or barcode; best matches first."""
     text = (text or "").strip()

@@ -23,6 +23,7 @@ from posapp.domain.sale import Sale, SaleMember
 from posapp.domain.users import Approval, Permission, User
 from posapp.i18n import _
 from posapp.services.auth import audit, current, require
+from posapp.services.catalog import categories_of
 from posapp.services.station import Station
 
 RULES_KEY = "loyalty"
@@ -227,11 +228,7 @@ def record_sale_points(uow, station: Station, *, sale: Sale, member_code: str, t
         uow.members.add_entry(member.id, pts.Entry(kind=pts.EntryKind.REDEEM, points=-redeemed, at=at,
                                                    sale_number=sale.number),
                               user_id=sale.cashier_id or None, store_code=station.store_code)
-    categories = {}
-    for line in sale.lines:
-        if line.sku not in categories:
-            product = uow.catalog.by_sku(line.sku)
-            categories[line.sku] = product.category if product else ""
+    categories = categories_of(uow, sale.lines)
     lines = [(categories[line.sku], line.paid if line.paid is not None else line.total) for line in sale.lines]
     payments = [(p.tender, p.amount) for p in sale.payments]
     earned = pts.points_earned(lines, payments, rules, tier=tier or member.tier)

@@ -21,6 +21,7 @@ from posapp.domain.users import Approval, Permission, User
 from posapp.i18n import _
 from posapp.services import members
 from posapp.services.auth import audit, current, require
+from posapp.services.catalog import categories_of
 from posapp.services.journal import journal_entry_for, receipt_number, receipt_sequence
 from posapp.services.shifts import current_shift
 from posapp.services.station import Station
@@ -131,11 +132,8 @@ def _plan(uow, station: Station, sale: Sale | None, asked: list[Asked]) -> Retur
         available = members.available_points(uow, member) if member else 0
     ids = {a.promotion_id for x in sale.lines for a in x.promotions if a.level in ("basket", "gift")}
     promotions = {i: p for i in ids if (p := uow.promotions.get(i)) is not None}
-    categories = {}
-    for x in sale.lines:
-        product = uow.catalog.by_sku(x.sku)
-        categories[x.sku] = product.category if product else ""
-    return plan_return(sale, asked, earlier=earlier, promotions=promotions, categories=categories,
+    return plan_return(sale, asked, earlier=earlier, promotions=promotions,
+                       categories=categories_of(uow, sale.lines),
                        prices_include_tax=station.prices_include_tax, places=station.places,
                        cash_increment=station.cash_increment, rules=members.loyalty_rules(uow), earned=earned,
                        redeemed=redeemed, available=available)
