@@ -16,7 +16,7 @@ from posapp.services import exchange as exchange_service
 from posapp.services import returns as return_service
 from posapp.ui.dialogs import OverrideDialog
 from posapp.ui.payment import PaymentDialog
-from posapp.ui.returns import ReturnDialog, find_sale
+from posapp.ui.returns import ReturnDialog, find_sale, points_rows
 from posapp.ui.widgets import say
 
 ZERO = Decimal(0)
@@ -102,10 +102,7 @@ class ExchangeDialog(ReturnDialog):
         for p in payments:
             if p.tender != "exchange":
                 rows.append((_("Left over, back to {tender}").format(tender=_(p.tender)), m(-p.amount)))
-        if plan.points_given or plan.points_taken:
-            rows.append((_("Points: {given} back to the member, {taken} taken back").format(
-                given=plan.points_given, taken=plan.points_taken), ""))
-        return rows
+        return rows + points_rows(plan)
 
     def _figure(self, plan) -> str:
         if plan is None:

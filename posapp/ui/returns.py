@@ -276,10 +276,7 @@ class ReturnDialog(QDialog):
             else:
                 label = _("Back to {tender}").format(tender=_(r.tender)) + (f" {r.reference}" if r.reference else "")
             rows.append((label, self._m(r.amount)))
-        if plan.points_given or plan.points_taken:
-            rows.append((_("Points: {given} back to the member, {taken} taken back").format(
-                given=plan.points_given, taken=plan.points_taken), ""))
-        return rows
+        return rows + points_rows(plan)
 
     def _figure(self, plan) -> str:
         """The big figure the cashier reads out."""
@@ -368,6 +365,16 @@ class ReturnDialog(QDialog):
         self.live = False
         self.timer.stop()
         super().done(result)
+
+
+def points_rows(plan) -> list[tuple[str, str]]:
+    """What a return does to the member's points, the parts there are."""
+    rows = []
+    if plan.points_given:
+        rows.append((_("{points} points back to the member").format(points=plan.points_given), ""))
+    if plan.points_taken:
+        rows.append((_("{points} points taken back").format(points=plan.points_taken), ""))
+    return rows
 
 
 def _label(name: str, text: str = "") -> QLabel:
