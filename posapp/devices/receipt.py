@@ -254,7 +254,8 @@ def _item(b: _Builder, line: SaleLine, words: dict) -> None:
     b.para(line.name)
     if line.original_line is not None:  # a return's line: what comes back, as the customer reads it
         reason = words.get("damaged_reason" if line.reason == "damaged" else line.reason, line.reason)
-        b.pair(f"  {quantity(replace(line, qty=-line.qty))} x {b.money(line.unit_price)}", b.money(-line.total))
+        # What comes back is the share of what was paid, not the shelf price: no unit price beside it.
+        b.pair(f"  x {quantity(replace(line, qty=-line.qty))}", b.money(-line.total))
         b.para(f"{words['reason']}: {reason}" + (f" {words['damaged']}" if line.damaged else ""), indent=2)
         return
     # round_half_up(unit_price * qty): before the line discount and the line's promotions
