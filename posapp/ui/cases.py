@@ -5,6 +5,7 @@ staff member may record and follow up cases (the service checks it)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -93,10 +94,12 @@ class CaseForm(QDialog):
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Save).setText(_("Save"))
+        buttons.button(QDialogButtonBox.Save).setText(_("Save (Ctrl+Enter)"))
         buttons.button(QDialogButtonBox.Cancel).setText(_("Cancel"))
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # Enter is a new line in the text: Ctrl+Enter saves
+            QShortcut(QKeySequence(keys), self, activated=self.submit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)

@@ -4,6 +4,7 @@ note, see it leave the open list once resolved; a case without a description is 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from posapp.services import cases as case_service
@@ -38,7 +39,7 @@ def test_open_follow_up_and_resolve_a_case(qtbot, demo_store, open_shift):
         said.append(form.message.text())
         form.text.setPlainText("收银台排队太久")
         form.contact.setText("139****0000")
-        form.submit()
+        qtbot.keyClick(form.text, Qt.Key_Return, Qt.ControlModifier)  # Ctrl+Enter saves; Enter is a new line
 
     when_dialog(empty_then_fill)
     cases.new_case()
