@@ -73,6 +73,10 @@ class SyncConfig:
     timeout_seconds: float = 20.0
     barcode_meta_key: str = "_barcode"  # where barcodes live when global_unique_id is empty
     points_meta_key: str = "_pos_points"
+    overlap_seconds: int = 300  # delta pulls start this long before the last change seen (clock skew)
+    customers_every_seconds: int = 3600  # customers have no modified filter: pulled in full, less often
+    audit_every_seconds: int = 86_400  # the check of every remote id that finds deleted products
+    lookup_margin_seconds: int = 600  # before the first send: where the look-before-create scan starts
 
 
 @dataclass(frozen=True)
@@ -244,9 +248,17 @@ def _parse_sync(r: _Reader) -> SyncConfig:
         metas[name] = r.get(name, str, default)
         if not _META_KEY.fullmatch(metas[name]):
             r.fail(name, f"{metas[name]!r} must be 1-64 letters, digits, _ or -")
+    periods = {}
+    for name, default, low, high in (("overlap_seconds", 300, 0, 86_400),
+                                     ("customers_every_seconds", 3600, 60, 7 * 86_400),
+                                     ("audit_every_seconds", 86_400, 600, 30 * 86_400),
+                                     ("lookup_margin_seconds", 600, 0, 86_400)):
+        periods[name] = r.get(name, int, default)
+        if not low <= periods[name] <= high:
+            r.fail(name, f"{periods[name]} must be between {low} and {high}")
     r.finish()
     return SyncConfig(connector=connector, url=url, key=key, secret=secret, interval_seconds=interval,
-                      timeout_seconds=timeout, **metas)
+                      timeout_seconds=timeout, **metas, **periods)
 
 
 def _parse_till(r: _Reader) -> TillConfig:

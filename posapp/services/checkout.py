@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from uuid import uuid4
 
 from posapp.domain.clock import utcnow
 from posapp.domain.errors import ValidationError
@@ -93,6 +94,6 @@ def record_sale(uow, station: Station, *, cashier: User, shift_id: int, basket, 
 
 def _outbox_payload(sale: Sale) -> dict:
     """What the online shop's sync needs: which SKUs left stock, and the sale's total."""
-    return {"number": sale.number, "store": sale.store_code, "terminal": sale.terminal_code,
+    return {"uuid": str(uuid4()), "number": sale.number, "store": sale.store_code, "terminal": sale.terminal_code,
             "time": sale.created_at.isoformat(), "total": str(sale.total),
             "lines": [{"sku": ln.sku, "qty": str(ln.qty), "total": str(ln.total)} for ln in sale.lines]}

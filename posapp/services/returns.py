@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from posapp.domain import points as pts
 from posapp.domain.clock import utcnow
@@ -233,7 +234,7 @@ def record_return(uow, station: Station, *, cashier: User, shift_id: int, sale: 
     uow.sales.add_journal(sale_id=return_id, terminal_code=station.terminal_code, prev_hash=prev,
                           content_hash=content_hash, entry_hash=entry_hash, content=content)
     uow.sales.add_outbox(topic="sale.returned", key=doc.number, at=now, payload={
-        "number": doc.number, "original": sale.number, "store": doc.store_code, "terminal": doc.terminal_code,
+        "uuid": str(uuid4()), "number": doc.number, "original": sale.number, "store": doc.store_code, "terminal": doc.terminal_code,
         "time": now.isoformat(), "total": str(doc.total),
         "lines": [{"sku": ln.sku, "qty": str(ln.qty), "total": str(ln.total), "damaged": ln.damaged}
                   for ln in doc.lines]})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from posapp.domain.basket import tax_lines
 from posapp.domain.clock import utcnow
@@ -129,7 +130,7 @@ def take_unreceipted_return(uow, station: Station, *, actor: User, items: list[U
         uow.sales.add_journal(sale_id=doc_id, terminal_code=station.terminal_code, prev_hash=prev,
                               content_hash=content_hash, entry_hash=entry_hash, content=content)
         uow.sales.add_outbox(topic="sale.returned", key=number, at=now, payload={
-            "number": number, "original": None, "store": doc.store_code, "terminal": doc.terminal_code,
+            "uuid": str(uuid4()), "number": number, "original": None, "store": doc.store_code, "terminal": doc.terminal_code,
             "time": now.isoformat(), "total": str(doc.total),
             "lines": [{"sku": ln.sku, "qty": str(ln.qty), "total": str(ln.total), "damaged": ln.damaged}
                       for ln in doc.lines]})

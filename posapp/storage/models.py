@@ -57,6 +57,12 @@ class ProductRow(BaseRow):
     active = BooleanField(default=True)
     weighed = BooleanField(default=False)
     external_id = CharField(max_length=64, null=True, index=True)
+    external_parent = CharField(max_length=64, null=True)  # a variation: the shop's product id (0009)
+    sale_price_minor = BigIntegerField(null=True)  # the shop's sale price, between sale_from and sale_to
+    sale_from = DateTimeField(null=True)
+    sale_to = DateTimeField(null=True)
+    remote_stock_milli = BigIntegerField(null=True)  # stock the shop last reported; None: not tracked
+    stock_pulled_at = DateTimeField(null=True)
     search_doc = TextField(default="")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -224,6 +230,7 @@ class MemberRow(BaseRow):
     consent = BooleanField(default=False)  # agreed to marketing
     customer_class = CharField(max_length=1, default="C")  # A, B or C
     updated_at = DateTimeField(null=True)
+    email = CharField(max_length=120, default="")  # to match the shop's customers (0009)
 
     class Meta:
         table_name = "member"
@@ -318,3 +325,13 @@ class CaseNoteRow(BaseRow):
 
     class Meta:
         table_name = "case_note"
+
+
+class SyncLeaseRow(BaseRow):
+    name = CharField(max_length=32, primary_key=True)
+    holder = CharField(max_length=64)
+    expires_at = DateTimeField()
+    renewed_at = DateTimeField()
+
+    class Meta:
+        table_name = "sync_lease"
