@@ -40,6 +40,7 @@ class Permission(str, enum.Enum):
     ADJUST_POINTS = "adjust_points"
     EXPORT_MEMBERS = "export_members"
     MANAGE_USERS = "manage_users"
+    MANAGE_SYNC = "manage_sync"  # retry or settle what the online shop refused
     CONFIGURE = "configure"
 
 
@@ -65,6 +66,7 @@ _MANAGER = _SUPERVISOR | {
     Permission.ADJUST_POINTS,
     Permission.EXPORT_MEMBERS,
     Permission.RETURN_OVERRIDE,
+    Permission.MANAGE_SYNC,
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CASHIER: frozenset(_CASHIER),

@@ -6,6 +6,7 @@ from posapp.storage.audit_repo import AuditRepository
 from posapp.storage.case_repo import CaseRepository
 from posapp.storage.catalog_repo import CatalogRepository
 from posapp.storage.db import database, immediate
+from posapp.storage.lease_repo import LeaseRepository
 from posapp.storage.member_repo import MemberRepository
 from posapp.storage.promotion_repo import PromotionRepository
 from posapp.storage.sales_repo import SalesRepository
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.members = MemberRepository()
         self.settings = SettingsRepository()
         self.cases = CaseRepository()
+        self.lease = LeaseRepository()
         self._txn = None
 
     def __enter__(self) -> "UnitOfWork":

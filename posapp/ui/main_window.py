@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget
 
@@ -10,11 +10,12 @@ from posapp import __version__
 from posapp.config import redact
 from posapp.i18n import _, moment
 from posapp.services import printing, shifts
-from posapp.services.status import sync_state
+from posapp.services.sync import sync_status
 from posapp.ui.dialogs import AmountDialog
 from posapp.ui import members as members_ui
 from posapp.ui import cases as cases_ui
 from posapp.ui import promotions as promotions_ui
+from posapp.ui import sync as sync_ui
 from posapp.ui.login import LoginPage
 from posapp.ui.runner import OperationRunner
 from posapp.ui.till import TillPage
@@ -33,9 +34,27 @@ QPushButton { padding: 8px 14px; }
 QListWidget#users::item { padding: 14px; }
 QLineEdit#scan, QLineEdit#pin { padding: 8px; }
 QLineEdit#pin { font-size: 22px; }
-QLabel#printer[error="true"] { color: #b00020; font-weight: bold; }
+QLabel#printer[error="true"], QLabel#sync_state[error="true"] { color: #b00020; font-weight: bold; }
 """
 PRINT_EVERY_MS = 3000
+
+
+class _SyncRelay(QObject):
+    """Brings the sync worker's reports from its thread to the window's (a queued signal)."""
+
+    report = Signal(object)
+
+
+def start_sync_worker(store, parent):
+    """The background sync when the store has [sync]; None otherwise. Its reports refresh the status bar."""
+    if store.config.sync is None:
+        return None, None
+    from posapp.sync.worker import SyncWorker
+
+    relay = _SyncRelay(parent)
+    worker = SyncWorker(store, on_report=relay.report.emit)
+    worker.start()
+    return worker, relay
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +84,9 @@ class MainWindow(QMainWindow):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.print_now)
         self.timer.start(PRINT_EVERY_MS)
+        self.sync_worker, relay = start_sync_worker(store, self)
+        if relay is not None:
+            relay.report.connect(lambda _report: self.print_now())
         if notice:
             self.statusBar().showMessage(notice, 15000)
 
@@ -77,6 +99,7 @@ class MainWindow(QMainWindow):
         self.printer_state = QLabel(_("Printer: checking"))
         self.printer_state.setObjectName("printer")
         self.sync = QLabel("")
+        self.sync.setObjectName("sync_state")
         for text in (f"{_('Store')} {cfg.store.code}", f"{_('Terminal')} {cfg.terminal_code}"):
             bar.addPermanentWidget(QLabel(text))
         for widget in (self.who, self.shift, self.printer_state, self.sync):
@@ -117,6 +140,10 @@ class MainWindow(QMainWindow):
         cases.setObjectName("open_cases")
         cases.triggered.connect(self.open_cases)
         back_office.addAction(cases)
+        sync = QAction(_("Online shop sync…"), self)
+        sync.setObjectName("open_sync")
+        sync.triggered.connect(self.open_sync)
+        back_office.addAction(sync)
         about = QAction(_("About posapp"), self)
         about.triggered.connect(self.about)
         self.menuBar().addMenu(_("&Help")).addAction(about)
@@ -160,7 +187,8 @@ class MainWindow(QMainWindow):
         store, printer, render = self.store, self.printer, self.render
 
         def work():
-            return printing.drain(store.uow(), store.station, printer, render=render), sync_state(store.uow())
+            return (printing.drain(store.uow(), store.station, printer, render=render),
+                    sync_status(store.uow(), store.config, limit=0))
 
         self.runner.run(work, self._show_state, self._show_print_error)
 
@@ -174,9 +202,16 @@ class MainWindow(QMainWindow):
         self.printer_state.setProperty("error", not state.ok)
         self.printer_state.style().unpolish(self.printer_state)
         self.printer_state.style().polish(self.printer_state)
-        last = (moment(sync.last_sync, self.store.config.store.timezone) if sync.last_sync
-                else _("never"))
-        self.sync.setText(_("Sync: {count} to send, last sync {time}").format(count=sync.pending, time=last))
+        tz = self.store.config.store.timezone
+        self.sync.setText(sync_ui.status_line(sync, tz))
+        self.sync.setProperty("error", bool(sync.parked or sync.memory.last_error))
+        self.sync.style().unpolish(self.sync)
+        self.sync.style().polish(self.sync)
+        m = sync.memory
+        tip = [_("Last push {time}").format(time=moment(m.last_push_at, tz) if m.last_push_at else _("never"))]
+        if m.last_error:
+            tip.append(m.last_error)
+        self.sync.setToolTip("\n".join(tip))
 
     def _show_print_error(self, message: str) -> None:
         self._printing = False
@@ -197,11 +232,18 @@ class MainWindow(QMainWindow):
         cases_ui.open_cases(parent=self, store=self.store, runner=self.runner, user=self.user,
                             refuse=lambda message: self.statusBar().showMessage(message, 15000))
 
+    def open_sync(self) -> None:
+        """Back office: the online shop sync; anyone may look, a manager retries or settles."""
+        sync_ui.open_sync(parent=self, store=self.store, runner=self.runner, user=self.user, worker=self.sync_worker,
+                          refuse=lambda message: self.statusBar().showMessage(message, 15000))
+
     def about(self) -> None:
         QMessageBox.about(self, _("About posapp"),
                           f"posapp {__version__}\n{self.store.config.path}\n{redact(self.store.config.database_url)}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.timer.stop()
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
         self.runner.wait(10000)
         super().closeEvent(event)
