@@ -1,4 +1,4 @@
-"""Health checks for a terminal: config, database, migrations, disk space, printer."""
+"""Health checks for a terminal: config, database, migrations, disk space, printer, online shop."""
 
 from __future__ import annotations
 
@@ -50,7 +50,25 @@ def run_checks(config_path=None) -> list[Check]:
     kind, args = parse_printer_connection(config.printer.connection)
     reach = check_printer(kind, args, timeout=min(config.printer.timeout, 3.0))
     checks.append(Check("printer", reach.ok, f"{config.printer.connection}: {reach.detail}"))
+    if config.sync is not None:
+        checks.append(check_shop(config.sync))
     return checks
+
+
+def check_shop(sync) -> Check:
+    """One small authenticated read (a page of one product): the address, TLS, key and secret all work."""
+    from dataclasses import replace
+
+    from posapp.sync.woocommerce import AuthFailed, SyncError, WooClient
+
+    try:
+        with WooClient(replace(sync, timeout_seconds=min(sync.timeout_seconds, 5.0))) as client:
+            page = client.page("products", number=1, per_page=1)
+    except AuthFailed as exc:
+        return Check("shop", False, f"{sync.url}: the key or secret is refused ({exc})")
+    except SyncError as exc:
+        return Check("shop", False, f"{sync.url}: {exc}")
+    return Check("shop", True, f"{sync.url}: reachable, {page.total} products")
 
 
 def _existing(path: Path) -> Path:
