@@ -42,7 +42,7 @@ def open_sync(*, parent, store, runner, user, worker, refuse) -> None:
 def status_line(status, tz: str) -> str:
     """The status bar's words: what waits, the last pull, and a problem if there is one."""
     if not status.configured:
-        return _("Online shop: not connected ({count} sales kept here)").format(count=status.pending) \
+        return _("Online shop: not connected · {count} kept here to send").format(count=status.pending) \
             if status.pending else _("Online shop: not connected")
     m = status.memory
     pulled = moment(m.last_pull_at, tz) if m.last_pull_at else _("never")
