@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from uuid import uuid4
 
 from peewee import fn
 
@@ -13,7 +14,7 @@ from posapp.domain.money import from_minor
 from posapp.domain.points import Entry, EntryKind
 from posapp.storage.db import database
 from posapp.storage.models import MemberRow, PointsEntryRow, SaleRow
-from posapp.storage.sales_repo import _stamp
+from posapp.storage.sales_repo import SalesRepository, _stamp
 
 
 def _member(row: MemberRow) -> Member:
@@ -97,10 +98,19 @@ class MemberRepository:
                                                                                           PointsEntryRow.id)
         return [_entry(r) for r in rows]
 
-    def add_entry(self, member_id: int, entry: Entry, *, user_id: int | None = None, store_code: str = "") -> Entry:
+    def add_entry(self, member_id: int, entry: Entry, *, user_id: int | None = None, store_code: str = "",
+                  outbox: bool = True) -> Entry:
+        """The one place entries are written; each also writes its outbox event (points.changed) in the same
+        transaction, so the online shop gets the delta once. outbox False: only for an entry that came from
+        the shop itself, which must not be sent back to it."""
         row = PointsEntryRow.create(member=member_id, kind=entry.kind.value, points=entry.points, at=entry.at,
                                     expires_at=entry.expires_at, sale_number=entry.sale_number,
                                     reason=entry.reason, user=user_id, store_code=store_code)
+        if outbox:
+            code = MemberRow.select(MemberRow.code).where(MemberRow.id == member_id).scalar()
+            SalesRepository().add_outbox(topic="points.changed", key=code, at=entry.at, payload={
+                "uuid": str(uuid4()), "member": code, "points": int(entry.points), "kind": entry.kind.value,
+                "sale": entry.sale_number, "entry": row.id, "store": store_code, "at": entry.at.isoformat()})
         return _entry(row)
 
     def balance(self, member_id: int) -> int:

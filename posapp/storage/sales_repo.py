@@ -257,7 +257,10 @@ class SalesRepository:
 
     # --- outbox -----------------------------------------------------------------------------
     def outbox_pending(self) -> int:
-        return database.obj.execute_sql("SELECT COUNT(*) FROM outbox_event WHERE sent_at IS NULL").fetchone()[0]
+        """Events still on their way to the shop (pending, or held behind something); parked and skipped
+        ones wait for a person and are counted apart (OutboxRepository.counts)."""
+        return database.obj.execute_sql(
+            "SELECT COUNT(*) FROM outbox_event WHERE state IN ('pending', 'held')").fetchone()[0]
 
     def outbox_last_sent(self) -> datetime | None:
         """When an event last reached the online shop (UTC), or None if none ever did."""

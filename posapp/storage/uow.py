@@ -8,6 +8,7 @@ from posapp.storage.catalog_repo import CatalogRepository
 from posapp.storage.db import database, immediate
 from posapp.storage.lease_repo import LeaseRepository
 from posapp.storage.member_repo import MemberRepository
+from posapp.storage.outbox_repo import OutboxRepository
 from posapp.storage.promotion_repo import PromotionRepository
 from posapp.storage.sales_repo import SalesRepository
 from posapp.storage.settings_repo import SettingsRepository
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.members = MemberRepository()
         self.settings = SettingsRepository()
         self.cases = CaseRepository()
+        self.outbox = OutboxRepository()
         self.lease = LeaseRepository()
         self._txn = None
 

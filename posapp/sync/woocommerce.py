@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -39,7 +40,12 @@ class Transient(SyncError):
 
 
 class Unknown(SyncError):
-    """A write was sent and its outcome is not known."""
+    """A write was sent and its outcome is not known. status and code: the shop's 5xx answer, when one came
+    (WooCommerce answers some refusals as 500, e.g. woocommerce_rest_cannot_create_order_refund)."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str = ""):
+        super().__init__(message)
+        self.status, self.code = status, code
 
 
 class Rejected(SyncError):
@@ -66,6 +72,17 @@ def _retry_after(value: str | None) -> float | None:
         return min(max(float(value), 0.0), MAX_RETRY_AFTER) if value is not None else None
     except ValueError:
         return None
+
+
+def _error_of(response: httpx.Response) -> tuple[str, str]:
+    """(code, message) of a WordPress error body, or empty strings when it is not one."""
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return "", ""
+    if not isinstance(data, dict) or not isinstance(data.get("code"), str):
+        return "", ""
+    return data["code"], re.sub(r"<[^>]+>", "", str(data.get("message") or "")).strip()
 
 
 class WooClient:
@@ -108,7 +125,10 @@ class WooClient:
                             retry_after=_retry_after(response.headers.get("Retry-After")))
         if status >= 500:
             message = f"{what}: the shop failed ({status})"
-            raise Unknown(message) if writes else Transient(message)
+            if not writes:
+                raise Transient(message)
+            code, detail = _error_of(response)
+            raise Unknown(f"{message}: {code}: {detail}" if code else message, status=status, code=code)
         if 300 <= status < 400:
             raise Rejected(f"{what}: the shop redirects ({status}) to {response.headers.get('Location')}; "
                            "check sync.url", status=status)

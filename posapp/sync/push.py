@@ -1,0 +1,278 @@
+"""Pushing the outbox to the online shop: events in the order they were written, each exactly once.
+
+One event at a time: load what it describes from the database (the stored sale, not the payload), mark
+the try and commit, then talk to the shop with no transaction open (the till keeps selling), then write
+the outcome in its own short transaction. Because the try is committed before its request, an event
+tried before (a timeout, a dropped connection, a 5xx, an unreadable answer, or the process killed in
+the middle) is first looked for in the shop, and only created if it is not there.
+
+- A passing failure (Transient, or Unknown: the shop may have it) stops the run with a backoff on the
+  event, so nothing overtakes it.
+- A refusal (Rejected: 4xx other than 429) parks the event for a person; the run goes on, and returns of
+  a parked sale are held behind it. AuthFailed stops the run and parks nothing: it is the key, not the
+  event.
+- Held events (a return whose sale is not in the shop yet, points of a member with no shop customer)
+  are looked at again in every run.
+
+The shop is reached through a sink (WooOrderSink for WooCommerce); see docs/sync.md for the states."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from uuid import NAMESPACE_URL, uuid5
+
+from posapp.domain.sale import Sale
+from posapp.sync.woocommerce import AuthFailed, Rejected, Transient, Unknown
+
+SHOP_COUPON_SOURCE = "woo"  # promotions pulled from the shop's coupons; the till's own are unknown there
+SALE_TOPICS = ("sale.completed", "sale.returned")
+BATCH = 100
+BACKOFF_BASE = 2.0  # seconds after the first failed try
+BACKOFF_CAP = 1800.0
+_random = random.Random()
+
+
+@dataclass(frozen=True)
+class SaleDoc:
+    """A sale as the shop gets it: the stored sale and the shop's ids for its products and member."""
+
+    uuid: str
+    sale: Sale
+    products: dict[int, tuple[str | None, str | None]]  # product id -> (shop id, shop parent id of a variation)
+    customer_id: str | None  # the member's shop customer, when linked
+    coupons: tuple[str, ...]  # the shop's coupon codes the sale used
+
+
+@dataclass(frozen=True)
+class ReturnDoc:
+    uuid: str
+    sale: Sale  # the return: negative lines, each naming the sale line it returns
+    original: Sale
+    order_id: str  # the shop's order of the original sale
+
+
+@dataclass(frozen=True)
+class PointsDoc:
+    uuid: str  # the delta's own id: applied once
+    member_code: str
+    customer_id: str
+    points: int
+    kind: str
+    sale_number: str
+
+
+class OrderSink(Protocol):
+    """What the push needs from a connector. find_*: the shop's id of what an earlier try made, or None."""
+
+    def find_order(self, uuid: str, *, tried_since: datetime) -> str | None: ...
+
+    def create_order(self, doc: SaleDoc) -> str: ...
+
+    def find_refund(self, order_id: str, uuid: str) -> str | None: ...
+
+    def create_refund(self, doc: ReturnDoc) -> str: ...
+
+    def apply_points(self, doc: PointsDoc) -> str: ...
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    parked: int = 0
+    held: int = 0  # events left held (re-checked every run)
+    skipped: int = 0
+    failed: int = 0  # tries that failed for a passing reason (the run stopped there)
+    error: str | None = None  # the last failure
+    retry_at: datetime | None = None  # the run stopped behind an event due again then (naive UTC)
+    auth_failed: bool = False  # the shop refused the key and secret: nothing goes until they are fixed
+
+
+def backoff_seconds(attempts: int, *, retry_after: float | None = None, rng: random.Random | None = None) -> float:
+    """The wait after the attempts-th failed try: exponential up to BACKOFF_CAP, half of it random so tills
+    that lost the shop together do not all come back in the same second; a 429's Retry-After as asked,
+    plus up to a second."""
+    rng = rng or _random
+    if retry_after is not None:
+        return max(0.0, retry_after) + rng.uniform(0.0, 1.0)
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** min(max(attempts, 1) - 1, 30))
+    return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """An event that is not sent now: held, skipped or parked, with the reason a person reads."""
+
+    state: str
+    reason: str
+
+
+def push_pending(uow, sink: OrderSink, *, station, now: datetime, limit: int | None = None,
+                 deadline: float | None = None) -> PushReport:
+    """Send pending events (and held ones that are ready) in id order until the queue is done, a try
+    fails, `limit` events have gone to the shop, or time.monotonic() passes `deadline`.
+
+    now: naive UTC at the start of the run; the run's later times count on from it, and events whose
+    backoff ends after it wait (and stop the run, keeping the order). station: the till running the push;
+    what is sent names each sale's own store and terminal, so one worker can push a whole store's events."""
+    report = PushReport()
+    run = _Run(uow=uow, sink=sink, start=now, report=report)
+    after, tried = 0, 0
+    while True:
+        with uow:
+            batch = uow.outbox.queue(after_id=after, limit=BATCH)
+        if not batch:
+            return report
+        for event in batch:
+            after = event.id
+            if (limit is not None and tried >= limit) or (deadline is not None and time.monotonic() >= deadline):
+                return report
+            if event.state == "pending" and event.next_attempt_at is not None and event.next_attempt_at > run.now():
+                report.retry_at = event.next_attempt_at
+                return report
+            went, stop = run.push(event.id)
+            tried += went
+            if stop:
+                return report
+
+
+class _Run:
+    def __init__(self, *, uow, sink: OrderSink, start: datetime, report: PushReport):
+        self.uow, self.sink, self.report = uow, sink, report
+        self.start, self._clock = start, time.monotonic()
+
+    def now(self) -> datetime:
+        """The run's time: its start, plus what has passed since (a long run's backoffs start late enough)."""
+        return self.start + timedelta(seconds=time.monotonic() - self._clock)
+
+    def push(self, event_id: int) -> tuple[bool, bool]:
+        """One event: (whether it went to the shop, whether the run must stop)."""
+        uow = self.uow
+        with uow:
+            event = uow.outbox.get(event_id)
+            if event is None or event.state not in ("pending", "held"):
+                return False, False  # settled by a person since the batch was read
+            doc = _prepare(uow, event)
+            if isinstance(doc, _Decision):
+                self._decide(event, doc)
+                uow.commit()
+                return False, False
+            uow.outbox.start(event.id, self.now())
+            uow.commit()
+        # An earlier try may have reached the shop; this one, failing before an answer, did not change that.
+        earlier = event.first_sent_at is not None
+        try:
+            remote_id = _deliver(self.sink, doc, tried_since=event.first_sent_at)
+        except AuthFailed as exc:
+            self._failed(event, str(exc), retry_at=None, reached_shop=earlier)
+            self.report.auth_failed = True
+            return True, True
+        except Rejected as exc:
+            with uow:
+                uow.outbox.park(event.id, str(exc), reached_shop=earlier)
+                uow.commit()
+            self.report.parked += 1
+            return True, False
+        except (Transient, Unknown) as exc:
+            retry_after = exc.retry_after if isinstance(exc, Transient) else None
+            wait = backoff_seconds(event.attempts + 1, retry_after=retry_after)
+            self._failed(event, str(exc), retry_at=self.now() + timedelta(seconds=wait),
+                         reached_shop=earlier or isinstance(exc, Unknown))
+            return True, True
+        with uow:
+            uow.outbox.sent(event.id, remote_id=remote_id, now=self.now())
+            if event.topic in SALE_TOPICS:
+                uow.outbox.acknowledge_stock(event.key, self.now())
+            uow.commit()
+        self.report.sent += 1
+        return True, False
+
+    def _decide(self, event, decision: _Decision) -> None:
+        """Inside the event's transaction: held, skipped or parked, written only when it changes."""
+        outbox = self.uow.outbox
+        if decision.state == "held":
+            if event.state != "held" or event.last_error != decision.reason:
+                outbox.hold(event.id, decision.reason)
+            self.report.held += 1
+        elif decision.state == "skipped":
+            outbox.skip(event.id, decision.reason)
+            self.report.skipped += 1
+        else:
+            outbox.park(event.id, decision.reason)
+            self.report.parked += 1
+
+    def _failed(self, event, error: str, *, retry_at: datetime | None, reached_shop: bool) -> None:
+        with self.uow:
+            self.uow.outbox.failed(event.id, error=error, retry_at=retry_at, reached_shop=reached_shop)
+            self.uow.commit()
+        self.report.failed += 1
+        self.report.error, self.report.retry_at = error, retry_at
+
+
+def _deliver(sink: OrderSink, doc, *, tried_since: datetime | None) -> str:
+    """Send one document; look for what an earlier try made first (tried_since: the first such try)."""
+    if isinstance(doc, SaleDoc):
+        found = sink.find_order(doc.uuid, tried_since=tried_since) if tried_since is not None else None
+        return found or sink.create_order(doc)
+    if isinstance(doc, ReturnDoc):
+        found = sink.find_refund(doc.order_id, doc.uuid) if tried_since is not None else None
+        return found or sink.create_refund(doc)
+    return sink.apply_points(doc)  # reads the customer first every time: applying twice is never possible
+
+
+def _uuid(event) -> str:
+    """The event's own id in the shop; events written before they carried one get a stable one."""
+    return str(event.payload.get("uuid") or uuid5(NAMESPACE_URL, f"posapp:{event.topic}:{event.key}"))
+
+
+def _prepare(uow, event) -> SaleDoc | ReturnDoc | PointsDoc | _Decision:
+    """What to send for an event, from the stored records; or why it is not sent now."""
+    if event.topic == "sale.completed":
+        sale = uow.sales.get(number=event.key)
+        if sale is None:
+            return _Decision("parked", f"sale {event.key} is not in this database")
+        member = uow.members.by_code(sale.member_code) if sale.member_code else None
+        return SaleDoc(uuid=_uuid(event), sale=sale,
+                       products=uow.outbox.product_refs(ln.product_id for ln in sale.lines),
+                       customer_id=member.external_id if member else None,
+                       coupons=uow.outbox.coupons_from(sale.number, SHOP_COUPON_SOURCE))
+    if event.topic == "sale.returned":
+        return _prepare_return(uow, event)
+    if event.topic == "points.changed":
+        member = uow.members.by_code(event.key)
+        if member is None:
+            return _Decision("parked", f"member {event.key} is not in this database")
+        if not member.external_id:
+            return _Decision("held", f"member {event.key} is not linked to a customer of the shop yet")
+        p = event.payload
+        return PointsDoc(uuid=_uuid(event), member_code=member.code, customer_id=member.external_id,
+                         points=int(p["points"]), kind=str(p.get("kind", "")), sale_number=str(p.get("sale") or ""))
+    return _Decision("parked", f"this till does not know how to send {event.topic!r} events")
+
+
+def _prepare_return(uow, event) -> ReturnDoc | _Decision:
+    """A return is a refund on its sale's order, so it waits until that order is in the shop."""
+    doc = uow.sales.get(number=event.key)
+    if doc is None:
+        return _Decision("parked", f"return {event.key} is not in this database")
+    if doc.original is None:
+        return _Decision("skipped", "a return without a receipt: the shop has no order to refund it on "
+                                    "(the shop's stock is not changed by it)")
+    sold = uow.outbox.find("sale.completed", doc.original)
+    if sold is None:
+        return _Decision("parked", f"sale {doc.original} was never queued for the shop: no order to refund")
+    if sold.state == "sent" and sold.remote_id:
+        return ReturnDoc(uuid=_uuid(event), sale=doc, original=uow.sales.get(number=doc.original),
+                         order_id=sold.remote_id)
+    if sold.state == "sent":
+        return _Decision("parked", f"the shop's order for sale {doc.original} is not known (it was sent "
+                                   "before the till kept order ids)")
+    if sold.state == "parked":
+        return _Decision("held", f"waiting for sale {doc.original}, which the shop refused: {sold.last_error}")
+    if sold.state == "skipped":
+        return _Decision("held", f"sale {doc.original} was not sent to the shop ({sold.last_error}): send it "
+                                 "again, or settle this return by hand")
+    return _Decision("held", f"waiting for sale {doc.original} to reach the shop")
