@@ -55,6 +55,7 @@ class Product:
     barcodes: tuple[str, ...] = field(default=())
     name_en: str = ""
     external_id: str | None = None
+    regular_price: Decimal | None = None  # while the shop's sale price applies: the price without it
 
 
 def check_sku(sku: str) -> str:

@@ -32,6 +32,7 @@ class Member:
     customer_class: str = "C"  # A, B or C
     external_id: str | None = None  # the online shop's customer id
     created_at: datetime | None = None
+    email: str = ""  # lower case (normal_email); how the online shop's customers are matched
 
     @property
     def masked_phone(self) -> str:
@@ -72,6 +73,11 @@ def normal_phone(text: str) -> str:
     if not _CN_MOBILE.fullmatch(digits):
         raise ValidationError(_("{phone} is not a mobile number (11 digits, starting 13 to 19)").format(phone=raw))
     return digits
+
+
+def normal_email(text: str) -> str:
+    """An email as stored and matched: trimmed, lower case ("" for none)."""
+    return str(text or "").strip().lower()
 
 
 def looks_like_phone(text: str) -> bool:

@@ -9,7 +9,7 @@ from uuid import uuid4
 from peewee import fn
 
 from posapp.domain.clock import utcnow
-from posapp.domain.members import Member
+from posapp.domain.members import Member, normal_email
 from posapp.domain.money import from_minor
 from posapp.domain.points import Entry, EntryKind
 from posapp.storage.db import database
@@ -20,7 +20,7 @@ from posapp.storage.sales_repo import SalesRepository, _stamp
 def _member(row: MemberRow) -> Member:
     return Member(id=row.id, code=row.code, name=row.name, phone=row.phone, tier=row.tier, active=row.active,
                   consent=row.consent, customer_class=row.customer_class or "C", external_id=row.external_id,
-                  created_at=row.created_at)
+                  created_at=row.created_at, email=row.email or "")
 
 
 def _entry(row: PointsEntryRow) -> Entry:
@@ -30,13 +30,16 @@ def _entry(row: PointsEntryRow) -> Entry:
 
 class MemberRepository:
     def add(self, *, code: str, name: str = "", phone: str = "", tier: str = "", consent: bool = False,
-            external_id: str | None = None) -> Member:
+            external_id: str | None = None, email: str = "") -> Member:
         now = utcnow()
         return _member(MemberRow.create(code=code, name=name, phone=phone, tier=tier, consent=consent,
-                                        external_id=external_id, created_at=now, updated_at=now))
+                                        external_id=external_id, email=normal_email(email), created_at=now,
+                                        updated_at=now))
 
     def update(self, member_id: int, **fields) -> Member:
         fields["updated_at"] = utcnow()
+        if "email" in fields:
+            fields["email"] = normal_email(fields["email"])
         MemberRow.update(**fields).where(MemberRow.id == member_id).execute()
         return self.get(member_id)
 
@@ -57,6 +60,28 @@ class MemberRepository:
     def by_external_id(self, external_id: str) -> Member | None:
         row = MemberRow.get_or_none(MemberRow.external_id == external_id)
         return _member(row) if row else None
+
+    def _many(self, column, values) -> list[Member]:
+        values = sorted({v for v in values if v})
+        found = []
+        for start in range(0, len(values), 500):
+            found += [_member(r) for r in MemberRow.select().where(column.in_(values[start:start + 500]))
+                      .order_by(MemberRow.id)]
+        return found
+
+    def by_external_ids(self, external_ids) -> dict[str, Member]:
+        """Shop customer id -> the member linked to it."""
+        return {m.external_id: m for m in reversed(self._many(MemberRow.external_id, external_ids))}
+
+    def by_emails(self, emails) -> dict[str, Member]:
+        """Email -> the oldest member with it (emails are kept in lower case, so this uses the index)."""
+        return {m.email: m for m in reversed(self._many(MemberRow.email, [normal_email(e) for e in emails]))}
+
+    def by_phones(self, phones) -> dict[str, Member]:
+        return {m.phone: m for m in self._many(MemberRow.phone, phones)}
+
+    def by_codes(self, codes) -> dict[str, Member]:
+        return {m.code: m for m in self._many(MemberRow.code, codes)}
 
     def all(self, *, active_only: bool = False) -> list[Member]:
         query = MemberRow.select().order_by(MemberRow.id)

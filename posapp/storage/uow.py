@@ -12,6 +12,7 @@ from posapp.storage.outbox_repo import OutboxRepository
 from posapp.storage.promotion_repo import PromotionRepository
 from posapp.storage.sales_repo import SalesRepository
 from posapp.storage.settings_repo import SettingsRepository
+from posapp.storage.sync_pull_repo import SyncPullRepository
 from posapp.storage.till_repo import TillRepository
 from posapp.storage.user_repo import UserRepository
 
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.members = MemberRepository()
         self.settings = SettingsRepository()
         self.cases = CaseRepository()
+        self.sync_pull = SyncPullRepository(self.catalog)  # the pull from the online shop (posapp.sync.pull)
         self.outbox = OutboxRepository()
         self.lease = LeaseRepository()
         self._txn = None
