@@ -103,6 +103,14 @@ def search_products(uow, text: str, *, limit: int = 50, include_inactive: bool =
     return sorted(found, key=rank)[:limit]
 
 
+def search_with_stock(uow, text: str, *, limit: int = 50) -> list[tuple[Product, Decimal | None]]:
+    """search_products, each with the stock the till shows: the shop's last pulled quantity plus this
+    store's movements the shop has not counted yet; None for products the shop does not track."""
+    found = search_products(uow, text, limit=limit)
+    stock = uow.catalog.stock_of([p.id for p in found]) if found else {}
+    return [(p, stock.get(p.id)) for p in found]
+
+
 # --- files ---------------------------------------------------------------------------------
 
 def _format_of(path: Path, fmt: str | None) -> str:

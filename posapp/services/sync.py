@@ -75,7 +75,7 @@ def sync_status(uow, config, *, limit: int = 100) -> SyncStatus:
                       lease_holder=lease.holder if lease else None, lease_until=lease.expires_at if lease else None,
                       problems=tuple(Waiting(id=e.id, topic=e.topic, key=e.key, created_at=e.created_at,
                                              attempts=e.attempts, state=e.state, reason=e.last_error)
-                                     for e in uow.outbox.problems(limit=limit)))
+                                     for e in uow.outbox.parked(limit, states=("parked", "held", "skipped"))))
 
 
 def _event(uow, event_id: int):

@@ -160,13 +160,17 @@ class SearchDialog(_Dialog):
             return
         super().keyPressEvent(event)
 
-    def show_results(self, products) -> None:
+    def show_results(self, found) -> None:
+        """found: (product, stock or None) pairs; the stock is the shop's, less what this store sold since."""
         self.results.clear()
-        for p in products:
-            item = QListWidgetItem(f"{p.name}   {money(p.price, self.currency)}/{p.unit}   {p.sku}")
+        for p, stock in found:
+            text = f"{p.name}   {money(p.price, self.currency)}/{p.unit}   {p.sku}"
+            if stock is not None:
+                text += "   " + _("stock {qty}").format(qty=f"{stock.normalize():f}")
+            item = QListWidgetItem(text)
             item.setData(Qt.UserRole, p)
             self.results.addItem(item)
-        if products:
+        if found:
             self.results.setCurrentRow(0)
 
     def submit(self) -> None:

@@ -239,7 +239,7 @@ class TillPage(LineControl, CashControl, OfferControl, QWidget):
         store = self.store
 
         def run_search(query, show):
-            self.runner.run(lambda: catalog.search_products(store.uow(), query, limit=50), show)
+            self.runner.run(lambda: catalog.search_with_stock(store.uow(), query, limit=50), show)
 
         dialog = SearchDialog(search=run_search, currency=self.currency, parent=self)
         if text:
