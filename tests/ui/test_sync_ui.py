@@ -89,3 +89,26 @@ def test_a_manager_sends_it_again_or_settles_it_with_a_note(qtbot, demo_store, o
     assert state_of(demo_store, second_id) == "skipped"
     audit = demo_store.uow().audit.recent(limit=1)[0]
     assert audit.action == "sync_settled" and audit.detail["note"] == "已在网店手工录入 1234"
+
+
+def test_the_product_search_shows_the_shops_stock_less_what_was_sold_here(qtbot, demo_store, open_shift):
+    from posapp.domain.clock import utcnow
+
+    product = next(p for p in demo_store.uow().catalog.iter_all() if not p.weighed)
+    demo_store.db.execute_sql("UPDATE product SET remote_stock_milli = 40000, stock_pulled_at = ? WHERE id = ?",
+                              (utcnow().isoformat(" "), product.id))
+    refused_sale(demo_store)  # sells one of the first non-weighed product; the shop has not counted it
+    window = make_window(qtbot, demo_store)
+    log_in(qtbot, window)
+
+    def look(dialog):
+        dialog.query.setText(product.sku)
+        qtbot.waitUntil(lambda: dialog.results.count() > 0, timeout=5000)
+        seen.append(dialog.results.item(0).text())
+        dialog.reject()
+
+    seen = []
+    when_dialog(look)
+    window.till.search()
+    qtbot.waitUntil(lambda: bool(seen), timeout=8000)
+    assert product.sku in seen[0] and "stock 39" in seen[0]
