@@ -60,6 +60,11 @@ def _run(store, *, as_json: bool, customers: bool, audit: bool) -> int:
             line = (f"pull {pulled.what}: {pulled.pages} pages, {pulled.created} new, {pulled.updated} updated, "
                     f"{pulled.deactivated} deactivated")
             _out(line + (f" — REFUSED: {pulled.rejected}" if pulled.rejected else ""))
+            warnings = getattr(pulled, "warnings", [])
+            for warning in warnings[:20]:
+                _out(f"  note: {warning}")
+            if len(warnings) > 20:
+                _out(f"  ... and {len(warnings) - 20} more notes (in the log)")
         for error in report.errors:
             _out(f"error: {error}")
         _out("ok" if report.ok else "FAILED: see above; `posapp-admin sync status` lists what waits")

@@ -36,7 +36,7 @@ def shop(woo):
     woo.clock.auto_advance = timedelta(milliseconds=10)
     cat = woo.store.add_category("乳制品")
     woo.store.add_product("鲜牛奶 950ml", sku="MILK950", global_unique_id=BARCODE, regular_price="13.90",
-                          categories=[{"id": cat}], manage_stock=True, stock_quantity=40)
+                          categories=[cat], manage_stock=True, stock_quantity=40)
     woo.store.add_product("酸奶", sku="YOG1", regular_price="6.50", manage_stock=True, stock_quantity=12)
     return woo
 
