@@ -135,19 +135,22 @@ class RecordPage:
 
 # --- reading the shop's values --------------------------------------------------------------------
 
-def need(data: dict, key: str, kinds: type | tuple, *, record: str, nullable: bool = False):
-    """data[key], which must be there and of the given JSON type (bool is not an int here)."""
+def need(data: dict, key: str, kinds: type | tuple, *, record: str, nullable: bool = False,
+         where: str | None = None):
+    """data[key], which must be there and of the given JSON type (bool is not an int here); `where` names
+    the field in messages when data is nested ("categories[0].id")."""
+    where = where or key
     if not isinstance(data, dict):
-        raise FieldError(record, key, f"the record is a {type(data).__name__}, not an object")
+        raise FieldError(record, where, f"{data!r} is a {type(data).__name__}, not an object")
     if key not in data:
-        raise FieldError(record, key, "missing")
+        raise FieldError(record, where, "missing")
     value = data[key]
     if value is None and nullable:
         return None
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         names = " or ".join(k.__name__ for k in kinds)
-        raise FieldError(record, key, f"{value!r} is a {type(value).__name__}, expected {names}")
+        raise FieldError(record, where, f"{value!r} is a {type(value).__name__}, expected {names}")
     return value
 
 

@@ -131,8 +131,10 @@ class _Context:
             ids = uow.catalog.ensure_categories(paths.values())
             for cid, path in paths.items():
                 old = known.get(str(cid))
-                if old and old != path and old in ids and uow.sync_pull.move_category(ids[old], ids[path]):
+                if old and old != path:  # renamed or moved in the shop: its products follow
                     report.updated += 1
+                    if old in ids:
+                        uow.sync_pull.move_category(ids[old], ids[path])
             uow.settings.put(CATEGORY_MAP, json.dumps({str(k): v for k, v in sorted(paths.items())},
                                                       ensure_ascii=False))
             uow.commit()

@@ -161,19 +161,20 @@ class WooCatalogSource:
             return shop_text(need(data, "name", str, record=record), record=record, field_name="name")
         base = shop_text(need(parent, "name", str, record=record), record=record, field_name="name")
         options = []
-        for attribute in need(data, "attributes", list, record=record):
-            option = need(attribute, "option", str, record=record)
+        for n, attribute in enumerate(need(data, "attributes", list, record=record)):
+            option = need(attribute, "option", str, record=record, where=f"attributes[{n}].option")
             options.append(shop_text(option, record=record, field_name="attributes", required=False))
         label = ", ".join(o for o in options if o)
         return shop_text(f"{base} - {label}" if label else base, record=record, field_name="name")
 
     def _pull_barcodes(self, data: dict, *, record: str) -> tuple[str, ...]:
         """global_unique_id (WooCommerce 9.2+), else the configured meta key."""
+        metas = need(data, "meta_data", list, record=record)
         gtin = data.get("global_unique_id", "")
         if gtin:
             return shop_barcodes(gtin, record=record, field_name="global_unique_id")
         key = self.config.barcode_meta_key
-        for meta in need(data, "meta_data", list, record=record):
+        for meta in metas:
             if isinstance(meta, dict) and meta.get("key") == key and meta.get("value") not in ("", None):
                 return shop_barcodes(meta["value"], record=record, field_name=f"meta_data[{key}]")
         return ()
@@ -225,7 +226,8 @@ def _category(data) -> ShopCategory:
 def _first_category(categories: list, *, record: str) -> int | None:
     if not categories:
         return None
-    return shop_id(need(categories[0], "id", int, record=record), record=record, field_name="categories")
+    where = "categories[0].id"
+    return shop_id(need(categories[0], "id", int, record=record, where=where), record=record, field_name=where)
 
 
 def _stock(data: dict, parent: dict | None, *, record: str):
