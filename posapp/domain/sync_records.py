@@ -63,7 +63,25 @@ class ShopProduct:
     active: bool  # published (and, for a variation, its product too)
     barcodes: tuple[str, ...]  # catalog keys (normalised GTINs)
     stock: Decimal | None  # None: the shop does not count it
-    modified: str  # date_modified_gmt as sent
+
+
+@dataclass(frozen=True)
+class ProductState:
+    """A shop product as the till should hold it after the pull, in the database's units and ids."""
+
+    external_id: str
+    external_parent: str | None
+    sku: str
+    name: str
+    category_id: int | None
+    tax_class_id: int
+    price_minor: int
+    sale_price_minor: int | None
+    sale_from: datetime | None
+    sale_to: datetime | None
+    active: bool
+    barcodes: tuple[str, ...]
+    remote_stock_milli: int | None  # None: the shop does not count it
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,6 @@ class ShopCoupon:
     usage_limit: int | None
     usage_count: int
     usage_limit_per_user: int | None
-    individual_use: bool
     product_ids: tuple[int, ...]
     excluded_product_ids: tuple[int, ...]
     category_ids: tuple[int, ...]
@@ -100,7 +117,6 @@ class ShopCoupon:
     exclude_sale_items: bool
     email_restrictions: tuple[str, ...]
     limit_usage_to_x_items: int | None
-    free_shipping: bool
     modified: str
 
 
@@ -117,10 +133,9 @@ class RemoteProduct:
     """What the audit needs of every product in the shop."""
 
     id: str
-    type: str
-    status: str
-    variations: tuple[str, ...]
-    stock: Decimal | None  # counted by the shop (manage_stock), else None
+    sellable: bool  # published, and sold as it is (not a variable product)
+    variations: tuple[str, ...]  # a published variable product's variations (none otherwise)
+    stock: Decimal | None  # a sellable product's count when the shop counts it, else None
 
 
 @dataclass(frozen=True)
@@ -294,22 +309,3 @@ def effective_price(*, price: Decimal, sale_price: Decimal | None, sale_from: da
                     sale_to: datetime | None, at: datetime) -> Decimal:
     """The till's price at a moment: the sale price inside its window, else the regular price."""
     return sale_price if on_sale(sale_price=sale_price, sale_from=sale_from, sale_to=sale_to, at=at) else price
-
-
-@dataclass(frozen=True)
-class ProductState:
-    """A shop product as the till should hold it after the pull, in the database's units and ids."""
-
-    external_id: str
-    external_parent: str | None
-    sku: str
-    name: str
-    category_id: int | None
-    tax_class_id: int
-    price_minor: int
-    sale_price_minor: int | None
-    sale_from: datetime | None
-    sale_to: datetime | None
-    active: bool
-    barcodes: tuple[str, ...]
-    remote_stock_milli: int | None  # None: the shop does not count it

@@ -186,7 +186,7 @@ class CatalogRepository:
     def sku_ids(self) -> dict[str, int]:
         return dict(ProductRow.select(ProductRow.sku, ProductRow.id).tuples())
 
-    def _ids_of_skus(self, skus: list[str]) -> dict[str, int]:
+    def ids_of_skus(self, skus: list[str]) -> dict[str, int]:
         """SKU -> id of these SKUs only (a small write must not read the whole catalog's SKUs)."""
         if len(skus) > 20_000:  # a big import: one pass over the index is quicker
             return self.sku_ids()
@@ -227,7 +227,7 @@ class CatalogRepository:
             ids = [existing[r.sku] for r in old]
             for i in range(0, len(ids), 500):
                 BarcodeRow.delete().where(BarcodeRow.product.in_(ids[i:i + 500])).execute()
-        ids = existing if not new else {**existing, **self._ids_of_skus([r.sku for r in new])}
+        ids = existing if not new else {**existing, **self.ids_of_skus([r.sku for r in new])}
         pairs = [(code, ids[r.sku]) for r in rows for code in r.barcodes]
         if pairs:
             cursor.executemany(f"INSERT INTO barcode (code, product_id) VALUES ({p}, {p})", pairs)

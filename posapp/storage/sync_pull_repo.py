@@ -94,17 +94,6 @@ class SyncPullRepository:
                                         "WHERE external_id IS NOT NULL ORDER BY id").fetchall()
         return [(pid, ext, parent, bool(active)) for pid, ext, parent, active in rows]
 
-    def ids_by_external(self, external_ids: list[str]) -> dict[str, list[int]]:
-        """Shop id -> ids of every product row holding it."""
-        db = database.obj
-        found: dict[str, list[int]] = {}
-        for chunk in _chunks(sorted(set(external_ids))):
-            marks = ", ".join([db.param] * len(chunk))
-            for pid, ext in db.execute_sql(f"SELECT id, external_id FROM product WHERE external_id IN ({marks}) "
-                                           "ORDER BY id", tuple(chunk)).fetchall():
-                found.setdefault(ext, []).append(pid)
-        return found
-
     # --- writing ----------------------------------------------------------------------------------
     def write(self, states: list[tuple[ProductState, StoredProduct | None]], *, now: datetime) -> None:
         """Store each state over its row (None: a new product). The SKUs and barcodes the states take
@@ -131,10 +120,10 @@ class SyncPullRepository:
             if row is not None:
                 existing[state.sku] = row.id
         self.catalog.write_products(writes, existing=existing)
-        ids = {**existing, **self.catalog._ids_of_skus([s.sku for s, row in states if row is None])}
-        self.set_shop_columns([(state, ids[state.sku]) for state, _row in states], now=now)
+        ids = {**existing, **self.catalog.ids_of_skus([s.sku for s, row in states if row is None])}
+        self._set_shop_columns([(state, ids[state.sku]) for state, _row in states], now=now)
 
-    def set_shop_columns(self, states: list[tuple[ProductState, int]], *, now: datetime) -> None:
+    def _set_shop_columns(self, states: list[tuple[ProductState, int]], *, now: datetime) -> None:
         """The columns only the shop fills; the stock report is dated now whenever the shop counts it."""
         if not states:
             return
@@ -164,7 +153,7 @@ class SyncPullRepository:
             db.cursor().executemany(f"UPDATE product SET sku = {p}, active = {p} WHERE id = {p}",
                                     [(sku, False, pid) for pid, sku in moves])
 
-    def deactivate(self, ids: list[int]) -> int:
+    def deactivate(self, ids: list[int], *, now: datetime) -> int:
         """Take these products off sale; returns how many were on sale."""
         db = database.obj
         count = 0
@@ -172,7 +161,7 @@ class SyncPullRepository:
             marks = ", ".join([db.param] * len(chunk))
             count += db.execute_sql(f"UPDATE product SET active = {db.param}, updated_at = {db.param} "
                                     f"WHERE active = {db.param} AND id IN ({marks})",
-                                    (False, _stamp(db, datetime.now()), True, *chunk)).rowcount
+                                    (False, _stamp(db, now), True, *chunk)).rowcount
         return count
 
     def move_category(self, old_id: int, new_id: int) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from posapp.domain.members import Member, looks_like_phone, mask_phone, normal_phone
 from posapp.domain.sync_records import ShopCustomer
+from posapp.sync.pull_products import Written
 
 
 def member_code(customer_id: int) -> str:
@@ -44,12 +45,11 @@ def _free(member: Member | None, customer_id: str) -> bool:
     return member is not None and member.external_id in (None, customer_id)
 
 
-def apply_customers(uow, customers: Iterable[ShopCustomer]) -> tuple[int, int, list[str]]:
-    """Write one page of customers; returns (created, updated, warnings)."""
+def write_customers(uow, customers: Iterable[ShopCustomer]) -> Written:
+    """Write one page of customers (inside the caller's transaction)."""
     members, customers = uow.members, list(customers)
     known = _Known(members, customers)
-    created = updated = 0
-    warnings: list[str] = []
+    done = Written()
     for customer in customers:
         ext, phone = str(customer.id), _phone(customer.phone)
         member = known.linked.get(ext)
@@ -64,20 +64,20 @@ def apply_customers(uow, customers: Iterable[ShopCustomer]) -> tuple[int, int, l
                 why = (f"card number {code} is already member {known.code[code].code}'s" if code in known.code
                        else f"phone {mask_phone(phone)} is member {holder.code}'s, linked to customer "
                             f"{holder.external_id}")
-                warnings.append(f"customer {ext} skipped: {why}")
+                done.warnings.append(f"customer {ext} skipped: {why}")
                 continue
             known.remember(members.add(code=code, name=customer.name, phone=phone, email=customer.email,
                                        external_id=ext))
-            created += 1
+            done.created += 1
             continue
         changes = {"external_id": ext, "email": customer.email or member.email, "name": customer.name or member.name,
                    "phone": phone or member.phone}
         if phone and phone_taken:
-            warnings.append(f"customer {ext}: phone {mask_phone(phone)} is member {holder.code}'s; member "
+            done.warnings.append(f"customer {ext}: phone {mask_phone(phone)} is member {holder.code}'s; member "
                             f"{member.code} keeps {mask_phone(member.phone) or 'no phone'}")
             changes["phone"] = member.phone
         changes = {k: v for k, v in changes.items() if getattr(member, k) != v}
         if changes:
             known.remember(members.update(member.id, **changes))
-            updated += 1
-    return created, updated, warnings
+            done.updated += 1
+    return done

@@ -100,7 +100,7 @@ class WooCatalogSource:
         products, not_sellable, variations, newest = [], [], {}, None
         try:
             for item in items:
-                record = f"product {item.get('id') if isinstance(item, dict) else item!r}"
+                record = _record("product", item)
                 pid = shop_id(need(item, "id", int, record=record), record=record)
                 modified = shop_stamp(need(item, "date_modified_gmt", str, record=record), record=record)
                 newest = max(newest or modified, modified)
@@ -122,8 +122,8 @@ class WooCatalogSource:
         found = []
         for page in self.client.pages(f"products/{parent['id']}/variations", {"orderby": "id", "order": "asc"}):
             for item in page.items:
-                vid = item.get("id") if isinstance(item, dict) else item
-                found.append(self._pull_product(item, record=f"variation {vid!r} of {record}", parent=parent))
+                found.append(self._pull_product(item, record=f"{_record('variation', item)} of {record}",
+                                                parent=parent))
         return found
 
     def _pull_product(self, data: dict, *, record: str, parent: dict | None = None) -> ShopProduct:
@@ -153,8 +153,7 @@ class WooCatalogSource:
             name=self._pull_name(data, record=record, parent=parent),
             category_id=_first_category(categories, record=record), tax_class=local_tax_class(tax_class, tax_status),
             price=price, sale_price=sale, sale_from=sale_from, sale_to=sale_to, active=active and price is not None,
-            barcodes=self._pull_barcodes(data, record=record), stock=_stock(data, parent, record=record),
-            modified=shop_stamp(need(data, "date_modified_gmt", str, record=record), record=record))
+            barcodes=self._pull_barcodes(data, record=record), stock=_stock(data, parent, record=record))
 
     def _pull_name(self, data: dict, *, record: str, parent: dict | None) -> str:
         if parent is None:
@@ -216,8 +215,13 @@ class WooCatalogSource:
 
 # --- one record each --------------------------------------------------------------------------------
 
+def _record(kind: str, data) -> str:
+    """How messages name a record: "product 123" (or what stood where its id should be)."""
+    return f"{kind} {data.get('id') if isinstance(data, dict) else repr(data)[:40]}"
+
+
 def _category(data) -> ShopCategory:
-    record = f"category {data.get('id') if isinstance(data, dict) else data!r}"
+    record = _record("category", data)
     return ShopCategory(id=shop_id(need(data, "id", int, record=record), record=record),
                         name=shop_text(need(data, "name", str, record=record), record=record, field_name="name"),
                         parent=need(data, "parent", int, record=record))
@@ -230,7 +234,7 @@ def _first_category(categories: list, *, record: str) -> int | None:
     return shop_id(need(categories[0], "id", int, record=record, where=where), record=record, field_name=where)
 
 
-def _stock(data: dict, parent: dict | None, *, record: str):
+def _stock(data: dict, parent: dict | None, *, record: str) -> Decimal | None:
     """The shop's count: its own when it manages stock, its product's for a variation managed by it."""
     manage = need(data, "manage_stock", (bool, str), record=record)
     if manage is True:
@@ -247,18 +251,19 @@ def _stock(data: dict, parent: dict | None, *, record: str):
 
 
 def _remote_product(data) -> RemoteProduct:
-    record = f"product {data.get('id') if isinstance(data, dict) else data!r}"
+    record = _record("product", data)
     pid = shop_id(need(data, "id", int, record=record), record=record)
-    variations = need(data, "variations", list, record=record)
-    manage = need(data, "manage_stock", (bool, str), record=record)
+    published = need(data, "status", str, record=record) == PUBLISHED
+    kind = need(data, "type", str, record=record)
+    variations = tuple(str(shop_id(v, record=record, field_name="variations"))
+                       for v in need(data, "variations", list, record=record))
+    sellable = published and kind in SELLABLE_TYPES
     stock = None
-    if manage is True:
+    if sellable and need(data, "manage_stock", (bool, str), record=record) is True:
         stock = shop_quantity(need(data, "stock_quantity", (int, float, str), record=record, nullable=True),
                               record=record) or Decimal(0)
-    return RemoteProduct(id=str(pid), type=need(data, "type", str, record=record),
-                         status=need(data, "status", str, record=record),
-                         variations=tuple(str(shop_id(v, record=record, field_name="variations")) for v in variations),
-                         stock=stock)
+    return RemoteProduct(id=str(pid), sellable=sellable, stock=stock,
+                         variations=variations if published and kind == VARIABLE else ())
 
 
 def _ids(data: dict, key: str, *, record: str) -> tuple[int, ...]:
@@ -273,7 +278,7 @@ def _optional_count(data: dict, key: str, *, record: str) -> int | None:
 
 
 def _coupon(data) -> ShopCoupon:
-    record = f"coupon {data.get('id') if isinstance(data, dict) else data!r}"
+    record = _record("coupon", data)
     emails = need(data, "email_restrictions", list, record=record)
     return ShopCoupon(
         id=shop_id(need(data, "id", int, record=record), record=record),
@@ -293,7 +298,6 @@ def _coupon(data) -> ShopCoupon:
         usage_limit=_optional_count(data, "usage_limit", record=record),
         usage_count=_optional_count(data, "usage_count", record=record) or 0,
         usage_limit_per_user=_optional_count(data, "usage_limit_per_user", record=record),
-        individual_use=need(data, "individual_use", bool, record=record),
         product_ids=_ids(data, "product_ids", record=record),
         excluded_product_ids=_ids(data, "excluded_product_ids", record=record),
         category_ids=_ids(data, "product_categories", record=record),
@@ -301,12 +305,11 @@ def _coupon(data) -> ShopCoupon:
         exclude_sale_items=need(data, "exclude_sale_items", bool, record=record),
         email_restrictions=tuple(str(e) for e in emails),
         limit_usage_to_x_items=_optional_count(data, "limit_usage_to_x_items", record=record),
-        free_shipping=need(data, "free_shipping", bool, record=record),
         modified=shop_stamp(need(data, "date_modified_gmt", str, record=record), record=record))
 
 
 def _customer(data) -> ShopCustomer:
-    record = f"customer {data.get('id') if isinstance(data, dict) else data!r}"
+    record = _record("customer", data)
     billing = need(data, "billing", dict, record=record)
     first = need(data, "first_name", str, record=record) or billing.get("first_name") or ""
     last = need(data, "last_name", str, record=record) or billing.get("last_name") or ""
