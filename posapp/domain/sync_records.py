@@ -94,6 +94,7 @@ class ProductPage:
     not_sellable: tuple[str, ...] = ()  # shop ids on the page that are not sold as such (variable products)
     variations: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variable product -> variations now
     max_modified: str | None = None  # the newest date_modified_gmt on the page: where the cursor may move
+    listed: int = 0  # how many products the whole list held when this page was read
 
 
 @dataclass(frozen=True)

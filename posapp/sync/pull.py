@@ -19,7 +19,6 @@ from typing import Protocol
 
 from posapp.domain.money import qty_to_milli
 from posapp.domain.sync_records import (
-    FieldError,
     PageRejected,
     ProductPage,
     RecordPage,
@@ -90,8 +89,34 @@ def _checked(pages: Iterator, report: PullReport) -> Iterator:
         report.reject(problem)
 
 
+class _ShiftWatch:
+    """Paging by offset through a list ordered by modification time skips a product when the list shifts
+    under it: a product already read is changed again (it moves to the end) or one is deleted (the total
+    drops). Either is seen here, and the cursor is then taken back to where the skip could have begun, so
+    the next pull reads that stretch again (products that did not change are not written again)."""
+
+    def __init__(self) -> None:
+        self.read_at: dict[str, str] = {}  # shop id -> the cursor after the page it was first read on
+        self.listed: int | None = None
+        self.back_to: str | None = None
+
+    def saw(self, page: ProductPage, *, before: str | None, after: str | None) -> None:
+        if self.listed is not None and page.listed < self.listed:
+            self._back(before)
+        self.listed = page.listed
+        for ext in [p.external_id for p in page.products if p.external_parent is None] + list(page.not_sellable):
+            if ext in self.read_at:
+                self._back(self.read_at[ext])
+            elif after:
+                self.read_at[ext] = after
+
+    def _back(self, cursor: str | None) -> None:
+        if cursor and (self.back_to is None or cursor < self.back_to):
+            self.back_to = cursor
+
+
 def _write_pages(run: CatalogRun, pages: Iterator[ProductPage], report: PullReport, *,
-                 cursor_key: str | None) -> bool:
+                 cursor_key: str | None, watch: _ShiftWatch | None = None) -> bool:
     """Product pages one transaction each, until one is refused (False)."""
     for page in _checked(pages, report):
         try:
@@ -99,6 +124,8 @@ def _write_pages(run: CatalogRun, pages: Iterator[ProductPage], report: PullRepo
         except PageRejected as problem:
             report.reject(problem)
             return False
+        if watch is not None:
+            watch.saw(page, before=report.cursor, after=done.cursor)
         report.pages += 1
         report.cursor = done.cursor
         report.add(done)
@@ -115,14 +142,23 @@ def pull_catalog(uow, source: CatalogSource, *, station: Station, now: datetime)
     try:
         categories.add(run.write_categories())
         categories.pages = 1
-    except FieldError as problem:  # the tree itself is wrong (a loop)
-        categories.reject(PageRejected("categories", 1, problem))
     except PageRejected as problem:
         categories.reject(problem)
     if categories.rejected:
         return [categories]
     products = PullReport("products", cursor=uow.settings.get(CURSOR_PRODUCTS))
-    _write_pages(run, source.fetch_product_changes(products.cursor), products, cursor_key=CURSOR_PRODUCTS)
+    watch = _ShiftWatch()
+    try:
+        _write_pages(run, source.fetch_product_changes(products.cursor), products, cursor_key=CURSOR_PRODUCTS,
+                     watch=watch)
+    finally:  # also when the network fails half way: what was read may already have shifted
+        if watch.back_to and products.cursor and watch.back_to < products.cursor:
+            log.info("sync pull: the shop's product list changed while it was read; the next pull reads "
+                     "again from %s", watch.back_to)
+            with uow:
+                uow.settings.put(CURSOR_PRODUCTS, watch.back_to)
+                uow.commit()
+            products.cursor = watch.back_to
     return [categories, products, _pull_coupons(run)]
 
 

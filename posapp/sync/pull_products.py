@@ -60,7 +60,10 @@ class CatalogRun:
     def write_categories(self) -> Written:
         """The shop's whole category tree in one transaction. A category renamed or moved in the shop
         takes the shop's products filed under it along (a rename does not mark products modified)."""
-        paths = category_paths(self.source.fetch_categories())
+        try:
+            paths = category_paths(self.source.fetch_categories())
+        except FieldError as problem:  # the tree itself is wrong (a loop)
+            raise PageRejected("categories", 1, problem) from None
         uow, done = self.uow, Written()
         with uow:
             before = len(uow.catalog.category_ids())

@@ -7,6 +7,7 @@ transport failures are the client's SyncError subclasses. Nothing here writes an
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -71,7 +72,7 @@ class WooCatalogSource:
         if cursor:
             params["modified_after"] = self._pull_since(cursor)
         for page in self.client.pages("products", params):
-            yield self._pull_product_page(page.number, page.total_pages, page.items)
+            yield replace(self._pull_product_page(page.number, page.total_pages, page.items), listed=page.total)
 
     def fetch_products(self, ids: Iterable[str]) -> Iterator[ProductPage]:
         """The products with these shop ids (those that still exist, in any status but trash)."""

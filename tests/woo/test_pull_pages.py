@@ -122,3 +122,34 @@ def test_a_refused_category_list_stops_the_pull_before_products(woo, source, uow
     assert [r.what for r in reports] == ["categories"]
     assert "categories page 1 rejected" in reports[0].rejected and "loop" in reports[0].rejected
     assert uow.catalog.by_sku("M1") is None
+
+
+@pytest.mark.parametrize("change", ["changed again", "deleted"])
+def test_a_product_list_shifting_while_it_is_paged_skips_nothing(woo, source, uow, station, change):
+    """Paging by offset: when a product already read is changed again (it moves to the end of the list) or
+    deleted, every later product moves up one place and the first of the next page is never returned.
+    The pull sees the shift and takes its cursor back, so the next pull reads that product."""
+    woo.store.add_products_bulk(300, per_second=1)  # one a second: the overlap covers only a few
+    woo.clock.advance(hours=2)
+    page_1, skipped = page_of(woo, 1), page_of(woo, 2)[0]
+    after_page_1 = max(woo.store.products[i]["date_modified"] for i in page_1).strftime("%Y-%m-%dT%H:%M:%S")
+    fetch = source.fetch_product_changes
+
+    def shifting(cursor):
+        for page in fetch(cursor):
+            yield page
+            if page.number == 1:  # page 1 is written; someone works in the shop before page 2 is read
+                if change == "deleted":
+                    woo.store.delete_product(page_1[5])
+                else:
+                    woo.store.update_product(page_1[5], name="Renamed")
+
+    source.fetch_product_changes = shifting
+    first = pull_catalog(uow, source, station=station, now=NOW)[1]
+    assert str(skipped) not in shop_ids(uow)  # what offset paging did
+    assert first.cursor == uow.settings.get(CURSOR_PRODUCTS) == after_page_1  # taken back to where it shifted
+    source.fetch_product_changes = fetch
+    pull_catalog(uow, source, station=station, now=NOW)
+    ids = shop_ids(uow)
+    assert str(skipped) in ids and len(ids) == len(set(ids)) == 300
+    assert uow.catalog.by_sku(f"SKU{page_1[5]:08d}").name == ("Renamed" if change != "deleted" else "Item 000005")
