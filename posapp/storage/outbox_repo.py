@@ -65,11 +65,16 @@ def _event(row: tuple) -> OutboxEvent:
 class OutboxRepository:
     # --- the worker's queue ---------------------------------------------------------------------
     def queue(self, *, after_id: int = 0, limit: int = 100) -> list[OutboxEvent]:
-        """Pending and held events after an id, oldest first: what a run goes through, in order."""
+        """Pending and held events after an id, oldest first: what a run goes through, in order. Points of
+        members still without a shop customer are left out: they pile up in stores where few members shop
+        online, and looking at each of them in every run would only take the write lock from the till."""
         db = database.obj
         p = db.param
-        rows = db.execute_sql(f"SELECT {_COLUMNS} FROM outbox_event WHERE state IN ('pending', 'held') "
-                              f"AND id > {p} ORDER BY id LIMIT {int(limit)}", (after_id,)).fetchall()
+        rows = db.execute_sql(
+            f"SELECT {_COLUMNS} FROM outbox_event e WHERE state IN ('pending', 'held') AND id > {p} "
+            "AND NOT (state = 'held' AND topic = 'points.changed' AND EXISTS (SELECT 1 FROM member m "
+            "WHERE m.code = e.key AND COALESCE(m.external_id, '') = '')) "
+            f"ORDER BY id LIMIT {int(limit)}", (after_id,)).fetchall()
         return [_event(r) for r in rows]
 
     def get(self, event_id: int) -> OutboxEvent | None:
@@ -85,13 +90,15 @@ class OutboxRepository:
                              "ORDER BY id LIMIT 1", (topic, key)).fetchone()
         return _event(row) if row else None
 
-    def start(self, event_id: int, now: datetime) -> None:
-        """Mark a try before its request goes out (committed first, so a crash mid-request is seen)."""
+    def start(self, event_id: int, now: datetime) -> bool:
+        """Mark a try before its request goes out (committed first, so a crash mid-request is seen).
+        False: the event is no longer pending or held (a person settled it meanwhile): do not send it."""
         db = database.obj
         p = db.param
-        db.execute_sql(f"UPDATE outbox_event SET state = 'pending', attempts = attempts + 1, "
-                       f"first_sent_at = COALESCE(first_sent_at, {p}), next_attempt_at = NULL WHERE id = {p}",
-                       (_stamp(db, now), event_id))
+        return db.execute_sql(
+            f"UPDATE outbox_event SET state = 'pending', attempts = attempts + 1, first_sent_at = COALESCE("
+            f"first_sent_at, {p}), next_attempt_at = NULL WHERE id = {p} AND state IN ('pending', 'held')",
+            (_stamp(db, now), event_id)).rowcount == 1
 
     def sent(self, event_id: int, *, remote_id: str, now: datetime) -> None:
         db = database.obj
@@ -126,9 +133,10 @@ class OutboxRepository:
         db = database.obj
         p = db.param
         first = ", first_sent_at = NULL" if forget_first else ""
+        # Only from the worker's own states: an event a person settled meanwhile stays settled.
         db.execute_sql(f"UPDATE outbox_event SET state = {p}, last_error = {p}, next_attempt_at = {p}{first} "
-                       f"WHERE id = {p}", (state, error[:2000], None if retry_at is None else _stamp(db, retry_at),
-                                           event_id))
+                       f"WHERE id = {p} AND state IN ('pending', 'held')",
+                       (state, error[:2000], None if retry_at is None else _stamp(db, retry_at), event_id))
 
     # --- what an event needs to be sent ---------------------------------------------------------
     def product_refs(self, product_ids) -> dict[int, tuple[str | None, str | None]]:

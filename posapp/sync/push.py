@@ -12,7 +12,7 @@ the middle) is first looked for in the shop, and only created if it is not there
   a parked sale are held behind it. AuthFailed stops the run and parks nothing: it is the key, not the
   event.
 - Held events (a return whose sale is not in the shop yet, points of a member with no shop customer)
-  are looked at again in every run.
+  are looked at again in every run (points once their member is linked to a customer).
 
 The shop is reached through a sink (WooOrderSink for WooCommerce); see docs/sync.md for the states."""
 
@@ -83,7 +83,7 @@ class OrderSink(Protocol):
 class PushReport:
     sent: int = 0
     parked: int = 0
-    held: int = 0  # events left held (re-checked every run)
+    held: int = 0  # events put on hold, or looked at again and still held, in this run
     skipped: int = 0
     failed: int = 0  # tries that failed for a passing reason (the run stopped there)
     error: str | None = None  # the last failure
@@ -133,7 +133,7 @@ def push_pending(uow, sink: OrderSink, *, station, now: datetime, limit: int | N
             if event.state == "pending" and event.next_attempt_at is not None and event.next_attempt_at > run.now():
                 report.retry_at = event.next_attempt_at
                 return report
-            went, stop = run.push(event.id)
+            went, stop = run.push(event)
             tried += went
             if stop:
                 return report
@@ -148,19 +148,18 @@ class _Run:
         """The run's time: its start, plus what has passed since (a long run's backoffs start late enough)."""
         return self.start + timedelta(seconds=time.monotonic() - self._clock)
 
-    def push(self, event_id: int) -> tuple[bool, bool]:
-        """One event: (whether it went to the shop, whether the run must stop)."""
+    def push(self, event) -> tuple[bool, bool]:
+        """One event as the run's batch read it (only this worker changes it, under the sync lease; a person
+        may settle it meanwhile, which the writes respect): (whether it went to the shop, stop the run)."""
         uow = self.uow
         with uow:
-            event = uow.outbox.get(event_id)
-            if event is None or event.state not in ("pending", "held"):
-                return False, False  # settled by a person since the batch was read
             doc = _prepare(uow, event)
             if isinstance(doc, _Decision):
                 self._decide(event, doc)
                 uow.commit()
                 return False, False
-            uow.outbox.start(event.id, self.now())
+            if not uow.outbox.start(event.id, self.now()):
+                return False, False
             uow.commit()
         # An earlier try may have reached the shop; this one, failing before an answer, did not change that.
         earlier = event.first_sent_at is not None

@@ -27,7 +27,7 @@ from posapp.services.auth import SYSTEM, hash_pin
 from posapp.storage.db import database
 from posapp.sync.push import push_pending
 from posapp.sync.woo_push import WooOrderSink
-from posapp.sync.woocommerce import WooClient
+from posapp.sync.woocommerce import Unknown, WooClient
 
 POINTS = "_pos_points"
 
@@ -293,7 +293,7 @@ def test_points_of_a_member_without_a_shop_customer_are_held_until_the_member_is
     [held] = event("points.changed", member.code)
     assert held.state == "held" and "not linked" in held.last_error
     assert till.uow.sales.outbox_pending() == 1  # still on its way: the status bar counts it
-    assert push(till, sink).held == 1 and held.attempts == 0  # looked at again, nothing sent
+    assert push(till, sink).held == 0 and held.attempts == 0  # not even looked at while the member is unlinked
     with till.uow:
         till.uow.members.update(member.id, external_id=str(till.shop["customer"]))
         till.uow.commit()
@@ -410,3 +410,31 @@ def test_lost_answers_are_looked_for_before_sending_again_and_nothing_is_doubled
     assert (first.failed, second.sent) == (1, 1)
     order = woo.orders_with_meta("_pos_receipt", sales[0].number)[0]
     assert [meta(r, "_pos_receipt") for r in woo.refunds(order["id"])] == [back.number]
+
+
+def test_an_event_a_person_settles_while_the_worker_runs_stays_settled(till, woo):
+    a, b, c = (sell(till, [("milk", 1)]) for _ in range(3))
+    ids = {s.number: sale_event(s).id for s in (a, b, c)}
+
+    def settle(number):
+        with till.uow:
+            till.uow.outbox.resolve(ids[number], "entered in the shop by hand")
+            till.uow.commit()
+
+    class Meddled(WooOrderSink):
+        """While a's order is on its way, b is settled; c is settled while its own try fails."""
+
+        def create_order(self, doc):
+            if doc.sale.number == c.number:
+                settle(c.number)
+                raise Unknown("no answer")
+            settle(b.number)
+            return super().create_order(doc)
+
+    config = SyncConfig(connector="woocommerce", url=woo.url, key=woo.key, secret=woo.secret)
+    with WooClient(config) as client:
+        report = push(till, Meddled(client, config))
+    assert (report.sent, report.failed) == (1, 1)
+    assert [meta(o, "_pos_receipt") for o in woo.orders()] == [a.number]
+    assert [sale_event(s).state for s in (a, b, c)] == ["sent", "skipped", "skipped"]
+    assert sale_event(c).last_error == "settled by hand: entered in the shop by hand"
