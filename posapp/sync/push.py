@@ -61,8 +61,6 @@ class PointsDoc:
     member_code: str
     customer_id: str
     points: int
-    kind: str
-    sale_number: str
 
 
 class OrderSink(Protocol):
@@ -247,8 +245,10 @@ def _prepare(uow, event) -> SaleDoc | ReturnDoc | PointsDoc | _Decision:
         if not member.external_id:
             return _Decision("held", f"member {event.key} is not linked to a customer of the shop yet")
         p = event.payload
+        if not isinstance(p.get("points"), int) or isinstance(p["points"], bool):
+            return _Decision("parked", f"the points event holds no number of points ({p.get('points')!r})")
         return PointsDoc(uuid=_uuid(event), member_code=member.code, customer_id=member.external_id,
-                         points=int(p["points"]), kind=str(p.get("kind", "")), sale_number=str(p.get("sale") or ""))
+                         points=p["points"])
     return _Decision("parked", f"this till does not know how to send {event.topic!r} events")
 
 

@@ -81,7 +81,7 @@ class WooOrderSink:
         key = self.config.points_meta_key
         applied = [x for x in str(_meta(customer, key + "_applied") or "").split(",") if x]
         if doc.uuid not in applied:
-            balance = _points(_meta(customer, key), path=path) + doc.points
+            balance = _points(_meta(customer, key), where=f"{path} (member {doc.member_code})") + doc.points
             applied = (applied + [doc.uuid])[-APPLIED_KEPT:]
             self.client.put(path, {"meta_data": [{"key": key, "value": str(balance)},
                                                  {"key": key + "_applied", "value": ",".join(applied)}]})
@@ -215,11 +215,11 @@ def _meta(record: dict, key: str):
     return None
 
 
-def _points(value, *, path: str) -> int:
+def _points(value, *, where: str) -> int:
     try:
         return int(str(value).strip() or 0) if value is not None else 0
     except ValueError:
-        raise Rejected(f"{path}: the points meta holds {str(value)[:40]!r}, not a number of points",
+        raise Rejected(f"{where}: the points meta holds {str(value)[:40]!r}, not a number of points",
                        status=409, code="pos_points_unreadable") from None
 
 

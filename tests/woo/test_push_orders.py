@@ -301,6 +301,17 @@ def test_points_of_a_member_without_a_shop_customer_are_held_until_the_member_is
     assert meta(woo.store.customers[till.shop["customer"]], POINTS) == str(100 + sale.member.earned)
 
 
+def test_points_the_shop_holds_as_something_else_than_a_number_are_parked_not_overwritten(till, woo, sink):
+    member = member_linked(till)
+    woo.store.update_customer(till.shop["customer"], {"meta_data": [{"key": POINTS, "value": "lots"}]})
+    member_svc.adjust_points(till.uow, till.station, actor=till.manager, code=member.code, points=5, reason="gift")
+    report = push(till, sink)
+    assert (report.sent, report.parked) == (0, 1)
+    [parked] = till.uow.outbox.parked()
+    assert parked.key == member.code and "'lots', not a number of points" in parked.last_error
+    assert meta(woo.store.customers[till.shop["customer"]], POINTS) == "lots"
+
+
 # --- failures ------------------------------------------------------------------------------------
 
 def test_a_429_waits_as_long_as_the_shop_asks_then_sends_without_looking(till, woo, sink):
