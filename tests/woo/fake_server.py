@@ -208,6 +208,9 @@ def _handler_for(server: FakeWooServer):
 
 class _WooHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm on, the body waits for the client's
+    # delayed ACK (~40 ms per answer). Production web servers set TCP_NODELAY; so does this one.
+    disable_nagle_algorithm = True
     woo: FakeWooServer
 
     def log_message(self, format, *args):
