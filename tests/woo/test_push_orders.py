@@ -105,12 +105,7 @@ def open_till(uow, station, woo) -> Till:
 
 
 @pytest.fixture
-def till(uow, station, woo, monkeypatch) -> Till:
-    # The fake writes an answer's headers and body apart; with Nagle on, each answer then waits ~40 ms for
-    # the client's delayed ACK, which no real shop behind a web server does.
-    import fake_server
-
-    monkeypatch.setattr(fake_server._WooHandler, "disable_nagle_algorithm", True)
+def till(uow, station, woo) -> Till:
     return open_till(uow, station, woo)
 
 
