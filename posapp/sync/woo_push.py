@@ -24,7 +24,7 @@ from posapp.config import SyncConfig
 from posapp.domain.money import currency_places, round_money
 from posapp.domain.sale import Sale, SaleLine
 from posapp.sync.push import PointsDoc, ReturnDoc, SaleDoc
-from posapp.sync.woocommerce import Rejected, Unknown, WooClient
+from posapp.sync.woocommerce import Rejected, Transient, Unknown, WooClient
 
 APPLIED_KEPT = 100  # an event is retried before any later one (order is kept), so a short memory suffices
 REFUND_REFUSED = "woocommerce_rest_cannot_create_order_refund"  # wc_create_refund failed: nothing was made
@@ -63,6 +63,8 @@ class WooOrderSink:
 
     def create_refund(self, doc: ReturnDoc) -> str:
         order = self.client.get(f"orders/{doc.order_id}")
+        if not isinstance(order, dict):
+            raise Transient(f"GET orders/{doc.order_id}: not an order in the answer")
         path = f"orders/{doc.order_id}/refunds"
         try:
             return _created_id(self.client.post(path, refund_body(doc, order)), "refund")
@@ -77,7 +79,7 @@ class WooOrderSink:
         path = f"customers/{doc.customer_id}"
         customer = self.client.get(path)
         if not isinstance(customer, dict):
-            raise Unknown(f"GET {path}: not a customer in the answer")
+            raise Transient(f"GET {path}: not a customer in the answer")
         key = self.config.points_meta_key
         applied = [x for x in str(_meta(customer, key + "_applied") or "").split(",") if x]
         if doc.uuid not in applied:
