@@ -46,7 +46,9 @@ def status_line(status, tz: str) -> str:
             if status.pending else _("Online shop: not connected")
     m = status.memory
     pulled = moment(m.last_pull_at, tz) if m.last_pull_at else _("never")
-    text = _("Shop: {count} to send · pulled {time}").format(count=status.pending + status.held, time=pulled)
+    # Held events (points of members with no shop account, returns waiting for their sale) are in the
+    # sync window; the bar counts what goes at the next run, and what needs a person.
+    text = _("Shop: {count} to send · pulled {time}").format(count=status.pending, time=pulled)
     if status.parked:
         text += " · " + _("{count} refused").format(count=status.parked)
     if m.last_error:
