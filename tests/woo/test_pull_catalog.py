@@ -4,6 +4,7 @@ prices with their dates, the stock; and only what changed on the next pull."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from decimal import Decimal as D
 
@@ -149,7 +150,8 @@ def test_a_sale_price_without_dates_applies_until_the_shop_ends_it(woo, source, 
 
 def test_a_tax_class_the_till_lacks_refuses_the_page_and_says_which(woo, source, uow, station, caplog):
     pid = woo.store.add_product("Caviar", sku="CAV", regular_price="990.00", tax_class="luxury-rate")
-    products = pull_catalog(uow, source, station=station, now=NOW)[1]
+    with caplog.at_level(logging.ERROR, logger="posapp.sync.pull"):
+        products = pull_catalog(uow, source, station=station, now=NOW)[1]
     assert products.pages == 0 and products.cursor is None and uow.settings.get(CURSOR_PRODUCTS) is None
     assert f"products page 1 rejected: product {pid}: tax_class" in products.rejected
     assert "IT must add the class 'luxury-rate'" in products.rejected
