@@ -94,7 +94,8 @@ def test_a_push_killed_mid_request_and_at_random_loses_nothing_and_sends_nothing
     [cut] = [r for r in woo.requests_for("POST", "orders") if r.fault == "slow"]
     number = meta(cut.body, "_pos_receipt")
     stuck = event("sale.completed", number)[0]
-    assert (stuck.state, stuck.attempts, stuck.first_sent_at is not None) == ("pending", 1, True)
+    # One try, or two when the first kill also caught this sale's order in flight.
+    assert (stuck.state, stuck.attempts in (1, 2), stuck.first_sent_at is not None) == ("pending", True, True)
 
     # A points delta: the customer's meta already has it.
     woo.faults.slow(delay=30, method="PUT", path=r"customers/\d+")
