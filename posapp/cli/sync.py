@@ -40,13 +40,18 @@ def cmd_sync(args) -> int:
 
 def _run(store, *, as_json: bool, customers: bool, audit: bool) -> int:
     from posapp.sync import make_connector
-    from posapp.sync.engine import run_once
+    from posapp.sync.engine import holder_name, release, run_once
 
     if store.config.sync is None:
         return _fail(f"this store does not sync: there is no [sync] section in {store.config.path}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    holder = holder_name(store.station)
     with make_connector(store.config.sync) as connector:
-        report = run_once(store, connector, customers=True if customers else None, audit=True if audit else None)
+        try:
+            report = run_once(store, connector, holder=holder, customers=True if customers else None,
+                              audit=True if audit else None)
+        finally:
+            release(store, holder)  # a one-off run does not keep the till's worker waiting for the lease
     if as_json:
         _out(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

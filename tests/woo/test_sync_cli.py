@@ -49,7 +49,7 @@ def test_sync_once_pulls_and_status_reports_it(home, woo):
     assert state["configured"] and state["shop"] == woo.url
     assert state["last_pull_at"] and state["last_error"] is None and state["problems"] == []
     assert state["outbox"]["pending"] == 0
-    assert state["lease"]["holder"].startswith("S001/T01@")
+    assert state["lease"] is None  # a one-off run gives the lease back for the till's worker
     looked = home("lookup", "6901234567892")
     assert "鲜牛奶" in looked.stdout and "13.90" in looked.stdout
 
