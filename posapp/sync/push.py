@@ -169,7 +169,7 @@ class _Run:
             return True, True
         except Rejected as exc:
             with uow:
-                uow.outbox.park(event.id, str(exc), reached_shop=earlier)
+                uow.outbox.park(event.id, str(exc) + _lines_hint(doc), reached_shop=earlier)
                 uow.commit()
             self.report.parked += 1
             return True, False
@@ -218,6 +218,20 @@ def _deliver(sink: OrderSink, doc, *, tried_since: datetime | None) -> str:
         found = sink.find_refund(doc.order_id, doc.uuid) if tried_since is not None else None
         return found or sink.create_refund(doc)
     return sink.apply_points(doc)  # reads the customer first every time: applying twice is never possible
+
+
+def _lines_hint(doc) -> str:
+    """The shop names no line when it refuses an order ("Invalid product ID."): say which products it
+    was sent, so a manager can find the one the shop no longer has."""
+    if not isinstance(doc, SaleDoc):
+        return ""
+    parts = []
+    for line in doc.sale.lines[:12]:
+        shop_id, parent = doc.products.get(line.product_id) or (None, None)
+        where = f"shop {parent}/{shop_id}" if parent else (f"shop {shop_id}" if shop_id else "not in the shop")
+        parts.append(f"{line.sku} ({where})")
+    more = f", +{len(doc.sale.lines) - 12} more" if len(doc.sale.lines) > 12 else ""
+    return " [lines: " + ", ".join(parts) + more + "]"
 
 
 def _uuid(event) -> str:

@@ -335,6 +335,8 @@ def test_a_refused_sale_is_parked_the_rest_go_on_and_a_retry_after_the_fix_sends
     parked = till.uow.outbox.parked()
     assert [(p.key, p.topic) for p in parked] == [(refused.number, "sale.completed")]
     assert "Invalid product ID" in parked[0].last_error and parked[0].attempts == 1
+    ghost, milk = (till.uow.catalog.by_sku(till.skus[k]) for k in ("ghost", "milk"))  # which products went
+    assert f"[lines: {ghost.sku} (shop {ghost.external_id}), {milk.sku} (shop {milk.external_id})]" in parked[0].last_error
     assert "refused" in sale_event(back).last_error and sale_event(back).state == "held"
     assert [meta(o, "_pos_receipt") for o in woo.orders()] == [fine.number]
     assert till.uow.outbox.counts() == {"pending": 0, "sent": 1, "parked": 1, "held": 1, "skipped": 0}
