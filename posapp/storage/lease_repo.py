@@ -28,16 +28,17 @@ def _time(value) -> datetime:
 
 
 class LeaseRepository:
-    def take(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool:
+    def take(self, name: str, holder: str, *, now: datetime, ttl: timedelta, stale: str | None = None) -> bool:
         """Take or renew the lease for `holder`; False while someone else holds an unexpired one.
+        stale: a holder known to be gone (a process that died on this machine), taken over at once.
         Call inside a transaction (the unit of work) and commit."""
         db = database.obj
         p = db.param
         until = _stamp(db, now + ttl)
         cursor = db.execute_sql(
             f"UPDATE sync_lease SET holder = {p}, expires_at = {p}, renewed_at = {p} "
-            f"WHERE name = {p} AND (holder = {p} OR expires_at < {p})",
-            (holder, until, _stamp(db, now), name, holder, _stamp(db, now)))
+            f"WHERE name = {p} AND (holder = {p} OR holder = {p} OR expires_at < {p})",
+            (holder, until, _stamp(db, now), name, holder, stale or holder, _stamp(db, now)))
         if cursor.rowcount == 1:
             return True
         cursor = db.execute_sql(

@@ -138,8 +138,13 @@ class SyncWindow(QDialog):
             cells = (str(w.id), _(STATES.get(w.state, w.state)), _(TOPICS.get(w.topic, w.topic)), w.key,
                      moment(w.created_at, tz), str(w.attempts), w.reason)
             for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(w.reason)  # the shop's reason is often longer than the column
+                self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        self.table.setWordWrap(True)
+        self.table.resizeRowsToContents()
         if self.problems:
             self.table.selectRow(0)
 

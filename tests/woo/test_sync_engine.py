@@ -156,3 +156,25 @@ def test_the_state_survives_a_damaged_settings_row(store):
         uow.commit()
     assert SyncMemory.load(uow) == SyncMemory()
 
+
+
+def test_a_till_that_died_on_this_machine_does_not_keep_its_replacement_waiting(store, shop):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    uow = store.uow()
+    with uow:
+        uow.lease.take("sync", f"S001/T01@{socket.gethostname()}:{dead.pid}", now=now(), ttl=timedelta(hours=1))
+        uow.commit()
+    with WooConnector(store.config.sync) as connector:
+        report = run_once(store, connector)  # this process, on the same machine: the dead one's lease is taken
+        assert report.skipped is None and report.ok, report.as_dict()
+        uow = store.uow()
+        with uow:
+            uow.lease.take("sync", "S001/T02@another-machine:1", now=now() + timedelta(hours=2), ttl=timedelta(hours=1))
+            uow.commit()
+        waited = run_once(store, connector)  # another machine's lease is never judged from here
+    assert waited.skipped and "another-machine" in waited.skipped
