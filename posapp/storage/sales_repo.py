@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from posapp.domain.money import from_minor, qty_from_milli, qty_to_milli, rate_from_bp, rate_to_bp, to_minor
@@ -261,14 +261,6 @@ class SalesRepository:
         ones wait for a person and are counted apart (OutboxRepository.counts)."""
         return database.obj.execute_sql(
             "SELECT COUNT(*) FROM outbox_event WHERE state IN ('pending', 'held')").fetchone()[0]
-
-    def outbox_last_sent(self) -> datetime | None:
-        """When an event last reached the online shop (UTC), or None if none ever did."""
-        row = database.obj.execute_sql("SELECT MAX(sent_at) FROM outbox_event").fetchone()[0]
-        if row is None:
-            return None
-        moment = _parse_time(row)  # naive UTC, as every stored time
-        return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
     def add_outbox(self, *, topic: str, key: str, payload: dict, at: datetime) -> None:
         db = database.obj

@@ -7,18 +7,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
@@ -27,7 +24,7 @@ from posapp.domain.cases import KINDS, STATUSES, Case, check_contact, check_kind
 from posapp.domain.errors import PosError
 from posapp.i18n import N_, _, moment
 from posapp.services import cases as case_service
-from posapp.ui.widgets import say
+from posapp.ui.widgets import record_table, say
 
 SHOWN = (("open", N_("Open and in progress")), ("resolved", N_("Resolved")), ("all", N_("All")))
 COLUMNS = (N_("Case"), N_("Opened on"), N_("Kind"), N_("Status"), N_("Receipt"), N_("Member"), N_("Handled by"),
@@ -136,14 +133,7 @@ class CasesWindow(QDialog):
         for key, label in SHOWN:
             self.shown.addItem(_(label), key)
         self.shown.currentIndexChanged.connect(lambda _i: self.reload())
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("cases")
-        self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        self.table = record_table("cases", [_(c) for c in COLUMNS])
         self.table.itemSelectionChanged.connect(self.show_notes)
         self.table.doubleClicked.connect(lambda _i: self.update_case())
         self.notes = QPlainTextEdit()

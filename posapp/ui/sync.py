@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
 
 from posapp.i18n import N_, _, moment
 from posapp.services import sync as sync_service
-from posapp.ui.widgets import TOUCH, say, while_open
+from posapp.ui.widgets import record_table, TOUCH, say, while_open
 
 COLUMNS = (N_("Event"), N_("State"), N_("What"), N_("Receipt / member"), N_("Written"), N_("Tries"), N_("Reason"))
 STATES = {"parked": N_("refused"), "held": N_("waiting"), "skipped": N_("not sent"), "pending": N_("to send")}
@@ -67,14 +65,7 @@ class SyncWindow(QDialog):
         self.summary.setObjectName("sync_summary")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("sync_problems")
-        self.table.setHorizontalHeaderLabels([_(c) for c in COLUMNS])
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        self.table = record_table("sync_problems", [_(c) for c in COLUMNS])
         self.message = QLabel("")
         self.message.setObjectName("message")
         self.message.setWordWrap(True)

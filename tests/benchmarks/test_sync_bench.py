@@ -8,12 +8,8 @@ not changed) to split each run into the time spent waiting on HTTP (inside httpx
 shop working, receiving) and the time spent in the POS (everything else: JSON decoding, checks, building
 records and bodies, SQLite).
 
-TCP_NODELAY: the stdlib server behind the fake writes a response's headers and body in two send() calls;
-with Nagle's algorithm on (the socket default) the body then waits for the client's delayed ACK, about 40 ms
-on Linux, so every small answer (an order, a short list) costs 40 ms whatever either side does. Production
-web servers (nginx, Apache) set TCP_NODELAY, so the children here run the same fake with TCP_NODELAY on the
-accepted sockets (set from this file, the fake itself is unchanged); each block prints what a request costs
-with and without it, measured in the same run.
+The fake sets TCP_NODELAY on its sockets, as production web servers do (without it every small answer
+waited ~40 ms for a delayed ACK).
 
 Baselines measured in the same run: plain httpx doing the same requests (the shop plus transport floor), and
 plain sqlite3 writing the same rows (the database floor).
@@ -59,21 +55,6 @@ DRAIN_CATEGORIES = 20
 API = "/wp-json/wc/v3/"
 DELTA = {"dates_are_gmt": "true", "orderby": "modified", "order": "asc"}  # what the first pull asks for
 
-# The fake shop in a child process with TCP_NODELAY on every accepted socket (see the module docstring).
-_SERVE_NODELAY = f"""
-import socket, sys
-sys.path[:0] = [{str(HERE.parent / 'woo')!r}, {str(HERE)!r}]
-import fake_server
-_setup = fake_server._WooHandler.setup
-def setup(self):
-    _setup(self)
-    self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-fake_server._WooHandler.setup = setup
-import woo_server
-woo_server.main()
-"""
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -108,9 +89,8 @@ class Shop:
 
 
 @contextmanager
-def child_shop(products: int, categories: int, *, nodelay: bool = True):
-    args = ["-c", _SERVE_NODELAY, str(products), str(categories)] if nodelay else [
-        str(HERE / "woo_server.py"), str(products), str(categories)]
+def child_shop(products: int, categories: int):
+    args = [str(HERE / "woo_server.py"), str(products), str(categories)]
     proc = subprocess.Popen([sys.executable, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                             cwd=ROOT)
     try:
@@ -266,37 +246,9 @@ def _open_db(path):
     return database
 
 
-@pytest.fixture(scope="module")
-def nagle() -> dict:
-    """What one small answer costs from the fake as it is (Nagle on) and as the benchmarks run it."""
-    out = {}
-    for nodelay in (False, True):
-        with child_shop(10, 1, nodelay=nodelay) as shop, shop.plain() as client:
-            product = client.get("products", params={"per_page": 1}).json()[0]["id"]
-            body = {"status": "completed", "set_paid": True, "line_items": [{"product_id": product, "quantity": 1}]}
-            client.post("orders", json=body).raise_for_status()  # connection up
-            t = time.perf_counter()
-            for _ in range(25):
-                client.post("orders", json=body).raise_for_status()
-            posts = (time.perf_counter() - t) / 25
-            t = time.perf_counter()
-            for _ in range(25):
-                client.get("orders", params={"per_page": 1}).json()
-            gets = (time.perf_counter() - t) / 25
-        out[nodelay] = (posts, gets)
-    return out
-
-
-def _nagle_line(nagle: dict) -> str:
-    (post_off, get_off), (post_on, get_on) = nagle[False], nagle[True]
-    return (f"fake shop's small answers (POST orders / GET orders?per_page=1, plain httpx): as it is "
-            f"{post_off * 1e3:.1f} / {get_off * 1e3:.1f} ms, with TCP_NODELAY as used here "
-            f"{post_on * 1e3:.2f} / {get_on * 1e3:.2f} ms")
-
-
 # --- 1. the initial pull -------------------------------------------------------------------------------
 
-def test_initial_pull_of_100k_products(bench_dir, station, nagle):
+def test_initial_pull_of_100k_products(bench_dir, station):
     load_before = load()
     with child_shop(PRODUCTS, CATEGORIES) as shop, shop.plain() as plain:
         database = _open_db(bench_dir / "pull.db")
@@ -386,7 +338,6 @@ def test_initial_pull_of_100k_products(bench_dir, station, nagle):
     emit(f"12. Initial pull of {PRODUCTS:,} products from the fake WooCommerce shop", [
         f"shop: fake WooCommerce in a child process, {PRODUCTS:,} simple products in {CATEGORIES} categories "
         f"(seeded in {shop.seeded_s:.1f} s); till: fresh SQLite file (synchronous=FULL), every migration",
-        _nagle_line(nagle),
         f"pull_catalog: {pulled:7.1f} s  {PRODUCTS / pulled:8,.0f} products/s   {requests:,} requests "
         f"({len(product_pages):,} product pages of 100), {products.pages:,} page transactions",
         f"  waiting on HTTP (inside httpx's request: send, shop, receive) {http:7.1f} s  {_share(http, pulled)}"
@@ -427,7 +378,7 @@ def _ring_up(uow, station, cashier, products: list, rng: random.Random) -> None:
     checkout.complete_sale(uow, station, actor=cashier, basket=basket, tendering=tendering)
 
 
-def test_drain_10k_sales(bench_dir, station, nagle):
+def test_drain_10k_sales(bench_dir, station):
     load_before = load()
     with child_shop(DRAIN_CATALOG, DRAIN_CATEGORIES) as shop, shop.plain() as plain:
         database = _open_db(bench_dir / "drain.db")
@@ -501,7 +452,6 @@ def test_drain_10k_sales(bench_dir, station, nagle):
     emit(f"13. Draining {SALES:,} queued sales to the fake WooCommerce shop", [
         f"shop: fake WooCommerce in a child process, {DRAIN_CATALOG:,} products; till: fresh SQLite file "
         f"(synchronous=FULL), catalog pulled from the shop in {pulled:.1f} s",
-        _nagle_line(nagle),
         f"setup: {SALES:,} cash sales of 1-3 lines (mean {lines_per_sale:.2f}), no member, through "
         f"checkout.complete_sale: {selling:.1f} s  {SALES / selling:,.0f} sales/s",
         f"push_pending until nothing is pending ({runs} run{'s' * (runs != 1)}): {drained:7.1f} s  "
