@@ -33,7 +33,9 @@ class Permission(str, enum.Enum):
     CLOSE_SHIFT = "close_shift"
     VIEW_REPORTS = "view_reports"
     STOCK_COUNT = "stock_count"
-    APPROVE_STOCK_COUNT = "approve_stock_count"
+    APPROVE_STOCK_COUNT = "approve_stock_count"  # start, review, recount, approve and cancel counts
+    RECEIVE_STOCK = "receive_stock"  # receive deliveries; see stock levels and the low-stock list
+    ADJUST_STOCK = "adjust_stock"  # write-offs, adjustments, transfers, reorder levels, costs
     MANAGE_CATALOG = "manage_catalog"
     MANAGE_PROMOTIONS = "manage_promotions"
     MANAGE_MEMBERS = "manage_members"
@@ -55,10 +57,12 @@ _SUPERVISOR = _CASHIER | {
     Permission.PAID_IN_OUT,
     Permission.REPRINT,
     Permission.CLOSE_SHIFT,
+    Permission.RECEIVE_STOCK,
 }
 _MANAGER = _SUPERVISOR | {
     Permission.VIEW_REPORTS,
     Permission.APPROVE_STOCK_COUNT,
+    Permission.ADJUST_STOCK,
     Permission.MANAGE_CATALOG,
     Permission.MANAGE_PROMOTIONS,
     Permission.MANAGE_USERS,

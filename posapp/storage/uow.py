@@ -12,6 +12,7 @@ from posapp.storage.outbox_repo import OutboxRepository
 from posapp.storage.promotion_repo import PromotionRepository
 from posapp.storage.sales_repo import SalesRepository
 from posapp.storage.settings_repo import SettingsRepository
+from posapp.storage.stock_repo import StockRepository
 from posapp.storage.sync_pull_repo import SyncPullRepository
 from posapp.storage.till_repo import TillRepository
 from posapp.storage.user_repo import UserRepository
@@ -38,6 +39,7 @@ class UnitOfWork:
         self.sync_pull = SyncPullRepository(self.catalog)  # the pull from the online shop (posapp.sync.pull)
         self.outbox = OutboxRepository()
         self.lease = LeaseRepository()
+        self.stock = StockRepository()
         self._txn = None
 
     def __enter__(self) -> "UnitOfWork":

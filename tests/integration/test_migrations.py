@@ -18,7 +18,7 @@ def test_fresh_database_gets_every_migration(empty_db_url):
     db = dbmod.bind(empty_db_url)
     every = ["0001_initial", "0002_product_search", "0003_checkout", "0004_promotions", "0005_members",
              "0006_points_expiry", "0007_returns",
-             "0008_cases", "0009_sync"]
+             "0008_cases", "0009_sync", "0010_stock"]
     assert migrate.pending(db) == every
     assert migrate.migrate(db) == every
     assert migrate.pending(db) == []
@@ -62,7 +62,7 @@ def test_upgrade_from_first_migration_keeps_every_row(empty_db_url, station):
 
     assert migrate.migrate(db) == ["0002_product_search", "0003_checkout", "0004_promotions", "0005_members",
              "0006_points_expiry", "0007_returns",
-             "0008_cases", "0009_sync"]
+             "0008_cases", "0009_sync", "0010_stock"]
 
     after = {t: db.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in before}
     assert after == before == {"product": 3, "barcode": 2, "category": 1, "app_user": 1, "tax_class": 4}

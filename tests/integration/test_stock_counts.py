@@ -1,0 +1,161 @@
+"""Stock counts through the real services on SQLite and PostgreSQL, as a store manager checks them:
+the expected quantity of each line while the till keeps selling, the variances, the adjustments the
+approval posts, the ledger check, and what is refused without changing anything."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+
+from posapp.domain.errors import NotFound, PermissionDenied, ValidationError
+from posapp.domain.stock import DocLine
+from posapp.services import stock as stock_svc
+from posapp.services import stock_counts as counts
+from test_members import AT, pieces, sell, store  # noqa: F401 (the store fixture)
+
+
+def on_hand(uow, station, sku, location="sellable"):
+    pid = uow.catalog.by_sku(sku).id
+    return uow.stock.on_hand(station.store_code, [pid], location)[pid]
+
+
+def receive(uow, station, manager, items, at=AT - timedelta(days=1)):
+    lines = [DocLine(product_id=uow.catalog.by_sku(sku).id, qty=D(q)) for sku, q in items]
+    return stock_svc.receive_stock(uow, station, actor=manager, lines=lines, supplier="供应商", at=at)
+
+
+def scan(uow, station, who, number, sku, qty=None, at=None, location="sellable"):
+    return counts.record_entry(uow, station, actor=who, number=number, sku=sku, qty=qty, at=at, location=location)
+
+
+def line(review, sku, location="sellable"):
+    return next(ln for ln in review.lines if ln.sku == sku and ln.location == location)
+
+
+def test_sales_during_the_count_are_not_variances_and_approval_posts_what_is_missing(uow, station, store):
+    manager, cashier = store
+    a, b, c = pieces(uow)[:3]
+    receive(uow, station, manager, [(a, 10), (b, 5), (c, 4)])
+    count = counts.start_count(uow, station, actor=manager, at=AT)
+    assert count.status == "open" and count.blind and count.lines >= 3
+    # a: 2 sold before the shelf is counted, then the counter finds 8: no variance.
+    sell(uow, station, cashier, None, [(a, 2)], now=AT + timedelta(minutes=5))
+    scan(uow, station, cashier, count.number, a, qty="7", at=AT + timedelta(minutes=10))
+    scan(uow, station, cashier, count.number, a, at=AT + timedelta(minutes=11))
+    # b: counted 5 first, then 1 is sold: the sale is not a shortage either.
+    scan(uow, station, cashier, count.number, b, qty="5", at=AT + timedelta(minutes=12))
+    sell(uow, station, cashier, None, [(b, 1)], now=AT + timedelta(minutes=20))
+    # c: 4 expected, 3 found: one is missing.
+    scan(uow, station, manager, count.number, c, qty="3", at=AT + timedelta(minutes=15))
+
+    review = counts.review_count(uow, actor=manager, number=count.number, now=AT + timedelta(minutes=30))
+    la, lb, lc = line(review, a), line(review, b), line(review, c)
+    assert (la.snapshot, la.moved, la.expected, la.counted, la.variance) == (D(10), D(-2), D(8), D(8), D(0))
+    assert (lb.snapshot, lb.moved, lb.expected, lb.counted, lb.variance) == (D(5), D(0), D(5), D(5), D(0))
+    assert (lc.expected, lc.counted, lc.variance) == (D(4), D(3), D(-1))
+    assert lc.variance_value == -lc.unit_value and lc.value_basis == "price"
+    assert review.totals.counted == 3 and review.totals.with_variance == 1
+    assert review.totals.not_counted == review.totals.lines - 3
+    assert review.totals.loss_value == -lc.unit_value and review.totals.gain_value == 0
+
+    done = counts.approve_count(uow, station, actor=manager, number=count.number, at=AT + timedelta(minutes=40))
+    assert done.count.status == "approved" and done.posted == 1
+    assert (on_hand(uow, station, a), on_hand(uow, station, b), on_hand(uow, station, c)) == (D(8), D(4), D(3))
+    assert line(done.review, c).posted == D(-1) and line(done.review, a).posted == D(0)
+    assert stock_svc.check_ledger(uow).ok
+    assert uow.audit.recent(limit=1)[0].action == "stock_count_approved"
+    # The shop is told of the one change, as a delta of sellable stock.
+    event = uow.outbox.find("stock.adjusted", f"count:{count.number}")
+    assert event is not None and event.payload["lines"] == [
+        {"product_id": uow.catalog.by_sku(c).id, "sku": c, "delta_milli": -1000}]
+
+
+def test_an_approved_count_cannot_be_approved_again_or_counted_into(uow, station, store):
+    manager, cashier = store
+    a = pieces(uow)[0]
+    count = counts.start_count(uow, station, actor=manager, at=AT)
+    scan(uow, station, cashier, count.number, a, qty="2", at=AT + timedelta(minutes=1))
+    counts.approve_count(uow, station, actor=manager, number=count.number, at=AT + timedelta(minutes=2))
+    assert on_hand(uow, station, a) == D(2)
+    with pytest.raises(ValidationError, match="already approved by 店长"):
+        counts.approve_count(uow, station, actor=manager, number=count.number)
+    with pytest.raises(ValidationError, match="can no longer be changed"):
+        scan(uow, station, cashier, count.number, a)
+    with pytest.raises(ValidationError, match="can no longer be changed"):
+        counts.recount(uow, station, actor=manager, number=count.number, items=[(uow.catalog.by_sku(a).id, "sellable")])
+    assert on_hand(uow, station, a) == D(2) and stock_svc.check_ledger(uow).ok
+
+
+def test_a_count_someone_else_is_approving_is_refused_and_counting_stops(uow, station, store):
+    manager, cashier = store
+    other = uow.users.add(username="m2", name="副店长", role=manager.role, pin_hash="x")
+    a = pieces(uow)[0]
+    count = counts.start_count(uow, station, actor=manager, at=AT)
+    with uow:
+        assert uow.stock.claim(count.id, user_id=other.id, now=AT + timedelta(minutes=1),
+                               stale_before=AT - timedelta(minutes=9))
+        uow.commit()
+    with pytest.raises(ValidationError, match="副店长 is approving"):
+        counts.approve_count(uow, station, actor=manager, number=count.number, at=AT + timedelta(minutes=2))
+    with pytest.raises(ValidationError, match="being approved"):
+        scan(uow, station, cashier, count.number, a)
+    # A claim left by a crash is taken over after ten minutes.
+    done = counts.approve_count(uow, station, actor=manager, number=count.number, at=AT + timedelta(minutes=12))
+    assert done.count.approved_by == "店长"
+
+
+def test_recount_drops_the_first_round_and_unknown_codes_are_listed(uow, station, store):
+    manager, cashier = store
+    a = pieces(uow)[0]
+    receive(uow, station, manager, [(a, 6)])
+    count = counts.start_count(uow, station, actor=manager, at=AT)
+    scan(uow, station, cashier, count.number, a, qty="9", at=AT + timedelta(minutes=1))
+    unknown = counts.record_entry(uow, station, actor=cashier, number=count.number, code="6901234567892",
+                                  at=AT + timedelta(minutes=2))
+    assert unknown.problem == "unknown" and "listed for the manager" in unknown.message
+    pid = uow.catalog.by_sku(a).id
+    counts.recount(uow, station, actor=manager, number=count.number, items=[(pid, "sellable")])
+    assert counts.recount_list(uow, actor=cashier, number=count.number)[0][0] == a
+    assert line(counts.review_count(uow, actor=manager, number=count.number), a).counted is None
+    scan(uow, station, cashier, count.number, a, qty="6", at=AT + timedelta(minutes=3))
+    review = counts.review_count(uow, actor=manager, number=count.number, now=AT + timedelta(minutes=4))
+    assert (line(review, a).counted, line(review, a).variance, line(review, a).round) == (D(6), D(0), 2)
+    assert [(p.code, p.problem, p.user) for p in review.problems] == [("6901234567892", "unknown", "收银员")]
+
+
+@pytest.mark.parametrize(("qty", "problem"), [("-1", "more than 0"), ("0", "more than 0"), ("100000", "check what"),
+                                              ("1.5", "whole units"), ("abc", "not a number"), ("NaN", "not a number")])
+def test_bad_quantities_are_refused_and_nothing_is_written(uow, station, store, qty, problem):
+    manager, cashier = store
+    a = pieces(uow)[0]
+    count = counts.start_count(uow, station, actor=manager, at=AT)
+    with pytest.raises(ValidationError, match=problem):
+        scan(uow, station, cashier, count.number, a, qty=qty)
+    assert counts.my_entries(uow, actor=cashier, number=count.number) == []
+
+
+def test_counters_may_count_but_not_review_approve_or_start(uow, station, store):
+    manager, cashier = store
+    count = counts.start_count(uow, station, actor=manager, at=AT)
+    for call in (lambda: counts.review_count(uow, actor=cashier, number=count.number),
+                 lambda: counts.approve_count(uow, station, actor=cashier, number=count.number),
+                 lambda: counts.start_count(uow, station, actor=cashier, categories=())):
+        with pytest.raises(PermissionDenied):
+            call()
+    with pytest.raises(NotFound):
+        counts.review_count(uow, actor=manager, number="C-S001-999999")
+
+
+def test_overlapping_counts_are_refused_and_a_category_count_covers_only_its_products(uow, station, store):
+    manager, cashier = store
+    cats = sorted({p.category for p in map(uow.catalog.by_sku, pieces(uow)) if p.category})
+    first = counts.start_count(uow, station, actor=manager, categories=[cats[0]], at=AT)
+    with pytest.raises(ValidationError, match=f"Count {first.number} is still open"):
+        counts.start_count(uow, station, actor=manager, at=AT)
+    other = next(s for s in pieces(uow) if uow.catalog.by_sku(s).category != cats[0])
+    result = scan(uow, station, cashier, first.number, other)
+    assert result.problem == "out_of_scope"
+    review = counts.review_count(uow, actor=manager, number=first.number)
+    assert {ln.category for ln in review.lines} == {cats[0]} and len(review.problems) == 1
