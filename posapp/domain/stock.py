@@ -34,6 +34,9 @@ ADJUST_REASONS = {"damaged": -1, "expired": -1, "theft": -1, "found": 1, "correc
 ADJUST_NAMES = {"damaged": N_("damaged"), "expired": N_("expired"), "theft": N_("theft"),
                 "found": N_("found"), "correction": N_("correction")}
 
+COUNT_STATUSES = {"open": N_("open"), "approving": N_("approving"), "approved": N_("approved"),
+                  "cancelled": N_("cancelled")}
+
 MAX_QTY = Decimal("99999")  # more than this in one entry or one line is a typo, not a stock level
 WEIGHT_PLACES = Decimal("0.001")
 
