@@ -67,7 +67,9 @@ def parse_qty(text, *, weighed: bool, allow_zero: bool = False, what: str = "") 
         raise ValidationError(_("{what} {text!r} is not a number").format(what=what, text=str(text))) from None
     if not qty.is_finite():
         raise ValidationError(_("{what} {text!r} is not a number").format(what=what, text=str(text)))
-    if qty < 0 or (qty == 0 and not allow_zero):
+    if qty < 0:
+        raise ValidationError(_("{what} cannot be negative (got {qty})").format(what=what, qty=qty))
+    if qty == 0 and not allow_zero:
         raise ValidationError(_("{what} must be more than 0 (got {qty})").format(what=what, qty=qty))
     if qty > MAX_QTY:
         raise ValidationError(_("{what} {qty} is more than {max}: check what was typed").format(

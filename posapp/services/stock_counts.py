@@ -139,7 +139,7 @@ def record_entry(uow, station: Station, *, actor: User, number: str, code: str =
                     name=product.name))
             amount = weight if weight is not None else Decimal(1)
         else:
-            amount = parse_qty(qty, weighed=weighed)
+            amount = parse_qty(qty, weighed=weighed, allow_zero=True)  # typed 0: looked, found none
         if product is not None and location not in count.scope.locations:
             problem = "out_of_scope"
         elif product is not None and count.scope.categories and not in_categories(product.category,
