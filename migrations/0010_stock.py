@@ -115,17 +115,16 @@ def up(migrator, db):
     db.create_tables([StockLevel, StockDoc, StockDocLine, StockCount, StockCountLine, StockCountEntry])
     migrator.migrate(
         migrator.add_column("stock_movement", "user_id", IntegerField(null=True)),
-        migrator.add_column("stock_movement", "ref", CharField(max_length=40, default="",
-                                                               constraints=[SQL("DEFAULT ''")])),
-        migrator.add_column("stock_movement", "note", CharField(max_length=200, default="",
-                                                                constraints=[SQL("DEFAULT ''")])),
         migrator.add_column("stock_movement", "cost_minor", BigIntegerField(null=True)),
         migrator.add_column("product", "cost_minor", BigIntegerField(null=True)),
         migrator.add_column("product", "reorder_milli", BigIntegerField(null=True)),
-        migrator.add_column("product", "content", CharField(max_length=16, default="",
-                                                            constraints=[SQL("DEFAULT ''")])),
         migrator.add_column("product", "price_changed_at", DateTimeField(null=True)),
     )
+    # Plain ALTER TABLE for the NOT NULL columns: peewee's SQLite migrator would rebuild the table to
+    # add the constraint, and a rebuilt product table loses the search index's triggers (0002).
+    for table, column, size in (("stock_movement", "ref", 40), ("stock_movement", "note", 200),
+                                ("product", "content", 16)):
+        db.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR({size}) NOT NULL DEFAULT ''")
     db.execute_sql("CREATE INDEX stock_movement_product_at ON stock_movement (product_id, location, at)")
     db.execute_sql("CREATE INDEX stock_movement_ref ON stock_movement (ref)")
     db.execute_sql("CREATE INDEX stock_count_entry_line ON stock_count_entry (count_id, product_id, location, round)")

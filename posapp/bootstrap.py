@@ -94,7 +94,35 @@ def create_demo_store(base: Path | None = None, *, products: int = 3000, promoti
                                   specs=demo_products(products), source="demo catalog")
     if promotions and products >= 60:  # the demo promotions name products among the first 60
         _demo_promotions(store)
+    _demo_stock(store)
     return config
+
+
+def _demo_stock(store) -> None:
+    """Stock on the shelves: an opening delivery at about 70% of the price, reorder levels on a few
+    products, and some sold out, so the stock screens and a count have something to show."""
+    import random
+
+    from posapp.domain.stock import DocLine
+    from posapp.services import stock as stock_service
+    from posapp.services.auth import SYSTEM
+
+    rng = random.Random(8)
+    uow = store.uow()
+    with uow:
+        products = list(uow.catalog.iter_all())
+    lines = []
+    for p in products:
+        qty = Decimal(rng.choice((0, 2, 5, 12, 24, 36, 60))) if not p.weighed else Decimal(rng.randint(5, 40))
+        cost = (p.price * Decimal("0.7")).quantize(Decimal("0.01"))
+        if qty:
+            lines.append(DocLine(product_id=p.id, qty=qty, cost=cost))
+    for start in range(0, len(lines), stock_service.MAX_DOC_LINES):
+        stock_service.receive_stock(store.uow(), store.station, actor=SYSTEM, lines=lines[start:start + 5000],
+                                    supplier="演示供应商", delivery_note="DEMO-0001", note="演示：期初库存")
+    for p in products[:400:7]:
+        stock_service.set_reorder_level(store.uow(), store.station, actor=SYSTEM, product_id=p.id,
+                                        level=Decimal(6))
 
 
 def _demo_promotions(store) -> None:

@@ -7,6 +7,7 @@ quick; names, prices, VAT rates and GS1 China (690-699) barcodes look like a rea
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -129,6 +130,9 @@ class _Codes:
         return base_code(prefix=WEIGHT_PREFIX, item=f"{self.scale_item - 1:05d}", rule=WEIGHT_RULE)
 
 
+_SIZE = re.compile(r"^\d+(\.\d+)?(g|kg|ml|L)(\*\d+)?$")
+
+
 def _shop_price(raw: float) -> int:
     """Cents for a raw price, ending the way shops price: 3.50, 12.90, 39.80, 128.00, 499.00."""
     if raw >= 100:
@@ -151,9 +155,11 @@ def _product(n: int, combo: _Combo, edition: int, *, rng: random.Random, codes: 
         barcodes = (codes.ean(combo.brand), codes.ean(combo.brand))
     else:
         barcodes = (codes.ean(combo.brand),)
+    size = combo.name_en.rsplit(" ", 1)[-1]
     return ProductSpec(
         sku=f"D{n + 1:07d}", name=name, name_en=name_en, price=price, barcodes=barcodes, category=combo.category,
         unit=combo.unit, weighed=combo.unit == "kg", active=True, tax_rate=combo.tax,
+        content=size if _SIZE.match(size) else "",
     )
 
 

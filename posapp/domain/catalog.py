@@ -38,6 +38,7 @@ class ProductSpec:
     tax_class: str | None = None  # from JSON: a tax class code ("standard")
     name_en: str = ""
     external_id: str | None = None  # id in the online shop
+    content: str | None = None  # pack size for shelf labels' unit price; None: leave as it is
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ from posapp.domain.money import parse_price, parse_rate
 
 CSV_COLUMNS = ("sku", "barcodes", "name", "category", "price", "tax_rate", "unit", "weighed")
 CSV_OPTIONAL = ("name_en", "active")
+# Accepted on import, not written by the export (an export re-imported leaves them as they are):
+# content is the pack size shelf labels work the unit price from ("500g", "1.5L", "330ml*6").
+CSV_EXTRA = ("content",)
+MAX_CONTENT = 16
 META_PREFIX = "posapp_"
 WOO_BARCODE_KEYS = ("_barcode", "barcode", "_ean", "ean", "_gtin", "gtin", "_ean13")
 MAX_ROW_ERRORS = 1000
@@ -90,7 +94,7 @@ def parse_csv(text: str) -> ParsedFile:
     if missing:
         return ParsedFile([], [RowError("line 1", "header", f"missing column(s): {', '.join(missing)}; "
                                         f"expected {','.join(CSV_COLUMNS)}")], [])
-    unknown = [h for h in header if h not in CSV_COLUMNS + CSV_OPTIONAL]
+    unknown = [h for h in header if h not in CSV_COLUMNS + CSV_OPTIONAL + CSV_EXTRA]
     if unknown:
         return ParsedFile([], [RowError("line 1", "header", f"unknown column(s): {', '.join(unknown)}")], [])
     products, errors = [], []
@@ -109,6 +113,13 @@ def parse_csv(text: str) -> ParsedFile:
             break
     _check_duplicates(products, errors)
     return ParsedFile(products, errors, [])
+
+
+def check_content(text: str) -> str:
+    content = "".join(str(text or "").split())
+    if len(content) > MAX_CONTENT:
+        raise ValidationError(f"content {content[:20]!r} is longer than {MAX_CONTENT} characters")
+    return content
 
 
 def _field(errors: list[RowError], where: str, name: str, fn, *args, **kwargs):
@@ -133,11 +144,12 @@ def _csv_row(row: dict, where: str, errors: list[RowError]) -> ProductSpec | Non
     if name_en:
         name_en = _field(errors, where, "name_en", check_name, name_en, what="name_en")
     active = _field(errors, where, "active", parse_bool, row.get("active") or "true", what="active")
+    content = _field(errors, where, "content", check_content, row["content"]) if "content" in row else None
     if len(errors) > before:
         return None
     return ProductSpec(sku=sku, name=name, price=price, tax_rate=rate, barcodes=barcodes,
                        category=category, unit=unit, weighed=weighed, name_en=name_en or "",
-                       active=active)
+                       active=active, content=content)
 
 
 def _check_duplicates(products: list[ProductSpec], errors: list[RowError]) -> None:

@@ -169,6 +169,7 @@ def save_products(uow, station: Station, *, actor: User, specs: list[ProductSpec
                 tick("preparing", i, len(specs))
         tick("writing", 0, len(rows))
         created, updated = uow.catalog.write_products(rows, existing=uow.catalog.sku_ids())
+        _write_contents(uow, specs)
         audit(uow, station, actor=actor, action="catalog_imported", approver_id=approver,
               detail={"source": source, "created": created, "updated": updated,
                       "skipped": len(skipped), "new_tax_classes": new_classes})
@@ -176,6 +177,14 @@ def save_products(uow, station: Station, *, actor: User, specs: list[ProductSpec
     tick("done", len(rows), len(rows))
     return ImportResult(created=created, updated=updated, skipped=list(skipped),
                         new_tax_classes=new_classes)
+
+
+def _write_contents(uow, specs) -> None:
+    """Pack sizes given by the file (a file without the column leaves them as they are)."""
+    given = {s.sku: s.content for s in specs if s.content is not None}
+    if given:
+        ids = uow.catalog.ids_of_skus(sorted(given))
+        uow.stock.set_contents([(ids[sku], content) for sku, content in given.items() if sku in ids])
 
 
 def _resolve_tax_classes(uow, specs) -> tuple[dict[str, int], list[str], list[RowError]]:

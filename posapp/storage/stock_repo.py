@@ -178,9 +178,11 @@ class StockRepository:
         db.execute_sql(f"UPDATE product SET reorder_milli = {db.param} WHERE id = {db.param}",
                        (level_milli, product_id))
 
-    def set_content(self, product_id: int, content: str) -> None:
+    def set_contents(self, pairs: list[tuple[int, str]]) -> None:
+        """(product id, pack size) pairs: what shelf labels work the unit price from."""
         db = database.obj
-        db.execute_sql(f"UPDATE product SET content = {db.param} WHERE id = {db.param}", (content, product_id))
+        db.cursor().executemany(f"UPDATE product SET content = {db.param} WHERE id = {db.param}",
+                                [(content, pid) for pid, content in pairs])
 
     # --- stock documents (receiving, adjustment, transfer) ---------------------------------
     def add_doc(self, *, number: str, kind: str, store_code: str, user_id: int | None, approver_id: int | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,36 @@ def test_online_backup_is_a_consistent_copy(tmp_path):
     with sqlite3.connect(copy) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("SELECT username FROM app_user").fetchall() == [("u1",)]
+
+
+def test_upgrade_to_the_stock_ledger_backfills_levels_and_keeps_search_working(empty_db_url, station):
+    db = dbmod.bind(empty_db_url)
+    migrate.migrate(db, target="0001_initial")
+    _fill_at_first_migration(db)
+    migrate.migrate(db, target="0009_sync")
+    p = db.param
+    ids = dict(db.execute_sql("SELECT sku, id FROM product").fetchall())
+    for sku, qty, location in (("M1", 5000, "sellable"), ("M1", -2000, "sellable"), ("M2", 1000, "damaged")):
+        db.execute_sql("INSERT INTO stock_movement (product_id, store_code, qty_milli, reason, at, location) "
+                       f"VALUES ({p}, 'S001', {p}, 'return', '2026-01-02 03:04:05', {p})", (ids[sku], qty, location))
+
+    assert migrate.migrate(db) == ["0010_stock"]
+
+    uow = UnitOfWork(dbmod.database)
+    assert uow.stock.on_hand("S001", [ids["M1"], ids["M2"]]) == {ids["M1"]: 3, ids["M2"]: 0}
+    assert uow.stock.on_hand("S001", [ids["M2"]], "damaged") == {ids["M2"]: 1}
+    assert uow.stock.check() == []
+    # The product table kept its search triggers: a product added after the upgrade is found.
+    from posapp.domain.catalog import ProductSpec
+    from posapp.services.auth import SYSTEM
+    from posapp.services.catalog import save_products
+
+    save_products(uow, station, actor=SYSTEM, source="test", specs=[ProductSpec(
+        sku="N1", name="新品 牛肉干", price=Decimal("19.90"), tax_rate=Decimal("13"), content="100g")])
+    assert [x.sku for x in search_products(uow, "niurou")] == ["N1"]
+    # A price change is stamped (shelf labels are chosen by it); a change of name is not.
+    db.execute_sql(f"UPDATE product SET name = 'x' WHERE sku = {p}", ("M2",))
+    db.execute_sql(f"UPDATE product SET price_minor = 999 WHERE sku = {p}", ("M1",))
+    stamped = dict(db.execute_sql("SELECT sku, price_changed_at FROM product").fetchall())
+    assert stamped["M1"] is not None and stamped["M2"] is None
+    assert db.execute_sql(f"SELECT content FROM product WHERE sku = {p}", ("N1",)).fetchone()[0] == "100g"
