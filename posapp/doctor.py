@@ -42,6 +42,8 @@ def run_checks(config_path=None) -> list[Check]:
         todo = migrate.pending(db)
         checks.append(Check("migrations", not todo, "up to date" if not todo else
                             f"pending: {', '.join(todo)} (run 'posapp-admin migrate')"))
+        if not todo:
+            checks.append(_stock_ledger())
     except Exception as exc:  # any driver error is a failed check, reported in words
         checks.append(Check("database", False, f"{url}: {exc}"))
     where = dbmod.sqlite_path(config.database_url) or config.path
@@ -53,6 +55,18 @@ def run_checks(config_path=None) -> list[Check]:
     if config.sync is not None:
         checks.append(check_shop(config.sync))
     return checks
+
+
+def _stock_ledger() -> Check:
+    """The cached stock levels equal the sum of the ledger's movements."""
+    from posapp.storage.stock_repo import StockRepository
+
+    wrong = StockRepository().check()
+    if not wrong:
+        return Check("stock", True, "cached levels equal the ledger")
+    shown = ", ".join(f"{m.sku or m.product_id}@{m.location}: {m.cached} vs {m.ledger}" for m in wrong[:5])
+    return Check("stock", False, f"{len(wrong)} level(s) differ from the ledger ({shown}); "
+                                 "run 'posapp-admin stock check --repair'")
 
 
 def check_shop(sync) -> Check:

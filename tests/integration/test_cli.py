@@ -449,7 +449,7 @@ def test_doctor_json_reports_every_check_ok(shop, answers):
     assert result.code == 0, result
     report = json.loads(result.out)
     assert report["ok"] is True
-    assert [c["name"] for c in report["checks"]] == ["config", "database", "migrations", "disk",
+    assert [c["name"] for c in report["checks"]] == ["config", "database", "migrations", "stock", "disk",
                                                      "printer"]
     assert all(c["ok"] for c in report["checks"]), report
     assert report["checks"][0]["detail"] == str(shop.home.config)
