@@ -265,3 +265,29 @@ def check_ledger(uow, station: Station | None = None, *, repair: bool = False, a
             uow.commit()
             return LedgerCheck(mismatches=found, repaired=True)
     return LedgerCheck(mismatches=found)
+
+
+def adopt_shop_stock(uow, station: Station, *, actor: User, at: datetime | None = None) -> int:
+    """Make this store's sellable stock what the online shop last reported, for every product the
+    shop counts: "sync" movements of the difference, which the shop already has (nothing is pushed).
+    For the first day of a store whose stock so far lived only in the shop; in a chain where the shop's
+    figure is every branch's stock together it would be wrong, and a count is the way. Audited.
+    Returns how many products moved."""
+    at = at or utcnow()
+    with uow:
+        require(uow, actor, Permission.ADJUST_STOCK)
+        user = current(uow, actor)
+        number = _number(uow, station, "S")
+        ref = f"sync:{number}"
+        tracked = uow.stock.shop_stock(station.store_code)
+        # What the shop reported plus what this store sold or moved that the shop has not seen yet.
+        target = uow.catalog.stock_of([pid for pid, _, _ in tracked])
+        moves = [MovementWrite(product_id=pid, qty_milli=qty_to_milli(target[pid]) - local, reason="sync", ref=ref,
+                               note="shop stock adopted")
+                 for pid, _, local in tracked if target.get(pid) is not None and qty_to_milli(target[pid]) != local]
+        if moves:
+            uow.stock.post(moves, store_code=station.store_code, at=at, user_id=user.id or None)
+            uow.stock.mark_from_shop(ref)
+        audit(uow, station, actor=user, action="shop_stock_adopted", detail={"ref": ref, "products": len(moves)})
+        uow.commit()
+    return len(moves)

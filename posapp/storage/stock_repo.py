@@ -65,6 +65,22 @@ class StockRepository:
             [(m.product_id, store_code, m.qty_milli, m.reason, None, _stamp(db, at), m.location, user_id,
               m.ref, m.note, m.cost_minor) for m in moves])
 
+    def shop_stock(self, store_code: str) -> list[tuple[int, int, int]]:
+        """(product id, stock the shop last reported, this store's sellable on hand), in thousandths, for
+        every product the shop counts."""
+        db = database.obj
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in db.execute_sql(
+            "SELECT p.id, p.remote_stock_milli, COALESCE(l.qty_milli, 0) FROM product p LEFT JOIN stock_level l "
+            f"ON l.product_id = p.id AND l.store_code = {db.param} AND l.location = 'sellable' "
+            "WHERE p.remote_stock_milli IS NOT NULL ORDER BY p.id", (store_code,)).fetchall()]
+
+    def mark_from_shop(self, ref: str) -> None:
+        """Movements that came from the shop's figures: the shop has them already (acknowledged as of
+        its last report, so the till's stock does not add them on top of it)."""
+        db = database.obj
+        db.execute_sql("UPDATE stock_movement SET synced_at = (SELECT p.stock_pulled_at FROM product p "
+                       f"WHERE p.id = stock_movement.product_id) WHERE ref = {db.param}", (ref,))
+
     def on_hand(self, store_code: str, product_ids: list[int], location: str = "sellable") -> dict[int, Decimal]:
         db = database.obj
         out: dict[int, Decimal] = {pid: Decimal(0) for pid in product_ids}
@@ -128,10 +144,11 @@ class StockRepository:
         db = database.obj
         p = db.param
         rows = db.execute_sql(
-            "SELECT m.product_id, pr.sku, pr.name, m.location, m.qty_milli, m.reason, m.at, COALESCE(u.name, ''), "
+            "SELECT m.product_id, pr.sku, pr.name, m.location, m.qty_milli, m.reason, m.at, COALESCE(u.name, c.name, ''), "
             "COALESCE(m.ref, ''), COALESCE(m.note, ''), s.number FROM stock_movement m "
             "JOIN product pr ON pr.id = m.product_id LEFT JOIN app_user u ON u.id = m.user_id "
-            f"LEFT JOIN sale s ON s.id = m.sale_id WHERE m.store_code = {p} AND m.product_id = {p} "
+            f"LEFT JOIN sale s ON s.id = m.sale_id LEFT JOIN app_user c ON c.id = s.cashier_id "
+            f"WHERE m.store_code = {p} AND m.product_id = {p} "
             f"ORDER BY m.at DESC, m.id DESC LIMIT {int(limit)}", (store_code, product_id)).fetchall()
         return [Movement(product_id=r[0], sku=r[1], name=r[2], location=r[3], qty=qty_from_milli(int(r[4])),
                          reason=r[5], at=_time(r[6]), user=r[7], ref=r[8] or (r[10] or ""), note=r[9])

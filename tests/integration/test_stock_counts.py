@@ -159,3 +159,30 @@ def test_overlapping_counts_are_refused_and_a_category_count_covers_only_its_pro
     assert result.problem == "out_of_scope"
     review = counts.review_count(uow, actor=manager, number=first.number)
     assert {ln.category for ln in review.lines} == {cats[0]} and len(review.problems) == 1
+
+
+def test_a_store_adopts_the_shops_stock_once_without_changing_what_the_till_shows(uow, station, store):
+    manager, cashier = store
+    a, b = pieces(uow)[:2]
+    db = uow.db.obj
+    p = db.param
+    pulled = "2026-11-22 06:00:00" if backend_is_sqlite(db) else AT - timedelta(days=1)
+    db.execute_sql(f"UPDATE product SET remote_stock_milli = 20000, stock_pulled_at = {p} WHERE sku = {p}", (pulled, a))
+    sell(uow, station, cashier, None, [(a, 3), (b, 1)])  # not pushed yet: the shop still says 20
+    pid = uow.catalog.by_sku(a).id
+    shown = uow.catalog.stock_of([pid])[pid]
+    assert shown == D(17) and on_hand(uow, station, a) == D(-3)
+    assert stock_svc.adopt_shop_stock(uow, station, actor=manager) == 1
+    assert on_hand(uow, station, a) == D(17) and uow.catalog.stock_of([pid])[pid] == D(17)
+    assert on_hand(uow, station, b) == D(-1)  # the shop does not count b: left alone
+    assert stock_svc.adopt_shop_stock(uow, station, actor=manager) == 0
+    pushed = db.execute_sql("SELECT COUNT(*) FROM outbox_event WHERE topic = 'stock.adjusted'").fetchone()[0]
+    assert pushed == 0 and stock_svc.check_ledger(uow).ok  # the shop has these figures already
+    with pytest.raises(PermissionDenied):
+        stock_svc.adopt_shop_stock(uow, station, actor=cashier)
+
+
+def backend_is_sqlite(db):
+    from posapp.storage.db import is_sqlite
+
+    return is_sqlite(db)
