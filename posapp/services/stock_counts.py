@@ -208,7 +208,7 @@ def my_entries(uow, *, actor: User, number: str, everyone: bool = False, limit: 
     expected). everyone: all counters' entries (approve_stock_count)."""
     require(uow, actor, Permission.APPROVE_STOCK_COUNT if everyone else Permission.STOCK_COUNT)
     count = _get(uow, number)
-    rows = uow.stock.entries(count.id, user_id=None if everyone else (actor.id or None), limit=limit)
+    rows = uow.stock.entries(count.id, user_id=actor.id or None, everyone=everyone, limit=limit)
     return [CountEntry(id=r[0], product_id=r[1], sku=r[2], name=r[3], code=r[4], location=r[5],
                        qty=qty_from_milli(int(r[6])), line_total=None if r[7] else qty_from_milli(int(r[10])),
                        problem=r[7], at=r[8] if isinstance(r[8], datetime) else datetime.fromisoformat(str(r[8])),
@@ -292,6 +292,7 @@ def approve_count(uow, station: Station, *, actor: User, number: str, uncounted:
 
 
 def _post_count(uow, station: Station, *, user: User, count: StockCount, uncounted: str, at: datetime) -> Approved:
+    claimed = at
     with uow:
         lines = uow.stock.review(count, until=at)
         ref = f"count:{count.number}"
@@ -311,7 +312,7 @@ def _post_count(uow, station: Station, *, user: User, count: StockCount, uncount
         announce(uow, station, ref=ref, reason="count", moves=moves, at=at)
         totals = count_totals(lines)
         if not uow.stock.finish(count.id, user_id=user.id or None, now=at, status="approved",
-                                note=f"uncounted={uncounted}"):
+                                note=f"uncounted={uncounted}", claimed=claimed):
             raise ValidationError(_("Count {number} changed while it was being approved").format(number=count.number))
         audit(uow, station, actor=user, action="stock_count_approved",
               detail={"count": count.number, "adjusted": len(moves), "counted": totals.counted,
@@ -333,7 +334,9 @@ def cancel_count(uow, station: Station, *, actor: User, number: str, reason: str
         require(uow, actor, Permission.APPROVE_STOCK_COUNT)
         user = current(uow, actor)
         count = _get(uow, number)
-        if not uow.stock.finish(count.id, user_id=user.id or None, now=utcnow(), status="cancelled", note=reason[:200]):
+        now = utcnow()
+        if not uow.stock.finish(count.id, user_id=user.id or None, now=now, status="cancelled", note=reason[:200],
+                                stale_before=now - CLAIM_TIMEOUT):
             raise ValidationError(_("Count {number} is {status}: it can no longer be changed").format(
                 number=count.number, status=_(count.status)))
         audit(uow, station, actor=user, action="stock_count_cancelled", detail={"count": count.number,

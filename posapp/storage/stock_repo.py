@@ -348,19 +348,25 @@ class StockRepository:
             f"AND location = {p} AND round = {p} AND voided_by IS NULL AND problem = ''",
             (count_id, product_id, location, round_)).fetchone()[0])
 
-    def entries(self, count_id: int, *, user_id: int | None, limit: int = 50) -> list[tuple]:
-        """A counter's latest entries (user_id None: everybody's): id, product_id, sku, name, code, location,
-        qty_milli, problem, at, voided, line total for the entry's round."""
+    def entries(self, count_id: int, *, user_id: int | None, everyone: bool = False, limit: int = 50) -> list[tuple]:
+        """A counter's latest entries (user_id None: posapp-admin's), or everybody's: id, product_id, sku, name,
+        code, location, qty_milli, problem, at, voided, line total for the entry's round."""
         db = database.obj
         p = db.param
-        who = f" AND e.user_id = {p}" if user_id is not None else ""
+        params: tuple = (count_id,)
+        if everyone:
+            who = ""
+        elif user_id is None:
+            who = " AND e.user_id IS NULL"
+        else:
+            who, params = f" AND e.user_id = {p}", (count_id, user_id)
         return db.execute_sql(
             "SELECT e.id, e.product_id, COALESCE(pr.sku, ''), COALESCE(pr.name, ''), e.code, e.location, e.qty_milli, "
             "e.problem, e.at, e.voided_by IS NOT NULL, (SELECT COALESCE(SUM(x.qty_milli), 0) FROM stock_count_entry x "
             "WHERE x.count_id = e.count_id AND x.product_id = e.product_id AND x.location = e.location "
             "AND x.round = e.round AND x.voided_by IS NULL AND x.problem = '') FROM stock_count_entry e "
             f"LEFT JOIN product pr ON pr.id = e.product_id WHERE e.count_id = {p}{who} "
-            f"ORDER BY e.id DESC LIMIT {int(limit)}", (count_id, user_id) if who else (count_id,)).fetchall()
+            f"ORDER BY e.id DESC LIMIT {int(limit)}", params).fetchall()
 
     def review(self, count: StockCount, *, until: datetime, only_counted: bool = False) -> list[CountLine]:
         """Every line with its snapshot, the movements since the start up to the moment it was counted
@@ -424,13 +430,16 @@ class StockRepository:
             "AND e.round = l.round AND e.voided_by IS NULL) ORDER BY pr.sku", (count_id,)).fetchall()
 
     def claim(self, count_id: int, *, user_id: int | None, now: datetime, stale_before: datetime) -> bool:
-        """Mark the count as being approved by this user (or take over a claim left by a crash)."""
+        """Mark the count as being approved by this user: from open, from a claim left by a crash (older than
+        stale_before), or from this user's own earlier claim (their approval died; they try again). The claim
+        is the moment `now`: finishing needs it unchanged, so of two claims only the later one can finish."""
         db = database.obj
         p = db.param
         return db.execute_sql(
             f"UPDATE stock_count SET status = 'approving', approving_by = {p}, approving_since = {p} "
-            f"WHERE id = {p} AND (status = 'open' OR (status = 'approving' AND approving_since < {p}))",
-            (user_id, _stamp(db, now), count_id, _stamp(db, stale_before))).rowcount == 1
+            f"WHERE id = {p} AND (status = 'open' OR (status = 'approving' AND (approving_since < {p} "
+            f"OR approving_by = {p})))",
+            (user_id, _stamp(db, now), count_id, _stamp(db, stale_before), user_id)).rowcount == 1
 
     def release(self, count_id: int, *, user_id: int | None) -> None:
         db = database.obj
@@ -441,19 +450,22 @@ class StockRepository:
                        f"UPDATE stock_count SET status = 'open', approving_by = NULL, approving_since = NULL "
                        f"WHERE id = {p} AND status = 'approving' AND approving_by IS {p}", (count_id, user_id))
 
-    def finish(self, count_id: int, *, user_id: int | None, now: datetime, status: str, note: str = "") -> bool:
-        """approved (from this user's claim) or cancelled (from open)."""
+    def finish(self, count_id: int, *, user_id: int | None, now: datetime, status: str, note: str = "",
+               claimed: datetime | None = None, stale_before: datetime | None = None) -> bool:
+        """approved (from this user's claim made at `claimed`) or cancelled (from open, or from a claim
+        left by a crash: older than stale_before)."""
         db = database.obj
         p = db.param
         if status == "approved":
             same = "IS NOT DISTINCT FROM" if not is_sqlite(db) else "IS"
             return db.execute_sql(
                 f"UPDATE stock_count SET status = 'approved', approved_by = {p}, approved_at = {p}, closed_note = {p} "
-                f"WHERE id = {p} AND status = 'approving' AND approving_by {same} {p}",
-                (user_id, _stamp(db, now), note, count_id, user_id)).rowcount == 1
+                f"WHERE id = {p} AND status = 'approving' AND approving_by {same} {p} AND approving_since = {p}",
+                (user_id, _stamp(db, now), note, count_id, user_id, _stamp(db, claimed))).rowcount == 1
         return db.execute_sql(
             f"UPDATE stock_count SET status = 'cancelled', approved_by = {p}, approved_at = {p}, closed_note = {p} "
-            f"WHERE id = {p} AND status = 'open'", (user_id, _stamp(db, now), note, count_id)).rowcount == 1
+            f"WHERE id = {p} AND (status = 'open' OR (status = 'approving' AND approving_since < {p}))",
+            (user_id, _stamp(db, now), note, count_id, _stamp(db, stale_before or now))).rowcount == 1
 
     def set_posted(self, count_id: int, posted: list[tuple[int, str, int]]) -> None:
         db = database.obj
