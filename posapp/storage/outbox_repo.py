@@ -10,12 +10,14 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from posapp.domain.clock import utcnow
 from posapp.storage.db import database
 from posapp.storage.sales_repo import _stamp
 
 STATES = ("pending", "sent", "parked", "held", "skipped")
 QUEUED = ("pending", "held")  # what the worker still has to look at
 SALE_TOPICS = ("sale.completed", "sale.returned")
+STOCK_TOPIC = "stock.adjusted"
 _COLUMNS = ("id, topic, key, payload, created_at, state, attempts, first_sent_at, next_attempt_at, remote_id, "
             "last_error")
 
@@ -31,8 +33,8 @@ class OutboxEvent:
     attempts: int  # tries so far (each is committed before its request goes out)
     first_sent_at: datetime | None  # the first try that may have reached the shop; None: none did
     next_attempt_at: datetime | None  # not before this (backoff)
-    remote_id: str | None  # what the shop made of it: the order, refund or customer id
-    last_error: str  # the last failure, or why it is parked, held or skipped
+    remote_id: str | None  # what the shop made of it: the order, refund or customer id; a stock change's summary
+    last_error: str  # the last failure, or why it is parked, held or skipped; sent: what the shop left out
 
 
 @dataclass(frozen=True)
@@ -100,11 +102,13 @@ class OutboxRepository:
             f"first_sent_at, {p}), next_attempt_at = NULL WHERE id = {p} AND state IN ('pending', 'held')",
             (_stamp(db, now), event_id)).rowcount == 1
 
-    def sent(self, event_id: int, *, remote_id: str, now: datetime) -> None:
+    def sent(self, event_id: int, *, remote_id: str, now: datetime, note: str = "") -> None:
+        """In the shop. note: what it left out (products whose stock it does not count), kept as the reason."""
         db = database.obj
         p = db.param
-        db.execute_sql(f"UPDATE outbox_event SET state = 'sent', sent_at = {p}, remote_id = {p}, last_error = '', "
-                       f"next_attempt_at = NULL WHERE id = {p}", (_stamp(db, now), remote_id, event_id))
+        db.execute_sql(f"UPDATE outbox_event SET state = 'sent', sent_at = {p}, remote_id = {p}, last_error = {p}, "
+                       f"next_attempt_at = NULL WHERE id = {p}",
+                       (_stamp(db, now), remote_id[:64], note[:2000], event_id))
 
     def acknowledge_stock(self, sale_number: str, now: datetime) -> int:
         """The shop has the stock movements of this sale or return (the stock shown stops adding them)."""
@@ -112,6 +116,22 @@ class OutboxRepository:
         p = db.param
         return db.execute_sql(f"UPDATE stock_movement SET synced_at = {p} WHERE synced_at IS NULL AND sale_id = "
                               f"(SELECT id FROM sale WHERE number = {p})", (_stamp(db, now), sale_number)).rowcount
+
+    def acknowledge_ref(self, ref: str, product_ids, now: datetime) -> int:
+        """The shop has a stock document's changes of these products (a receiving, write-off, transfer or
+        count: stock_movement.ref); products, because a document of more than 100 goes in several events."""
+        ids = sorted(set(product_ids))
+        if not ref or not ids:
+            return 0
+        db = database.obj
+        p = db.param
+        done = 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            done += db.execute_sql(
+                f"UPDATE stock_movement SET synced_at = {p} WHERE synced_at IS NULL AND ref = {p} AND product_id IN "
+                f"({', '.join([p] * len(chunk))})", (_stamp(db, now), ref, *chunk)).rowcount
+        return done
 
     def failed(self, event_id: int, *, error: str, retry_at: datetime | None, reached_shop: bool = True) -> None:
         """A try that failed for a passing reason: try again at retry_at. reached_shop False: this try,
@@ -186,11 +206,18 @@ class OutboxRepository:
         return db.execute_sql(f"UPDATE outbox_event SET state = 'pending', next_attempt_at = NULL WHERE id = {p} "
                               "AND state IN ('parked', 'held', 'skipped')", (event_id,)).rowcount == 1
 
-    def resolve(self, event_id: int, note: str) -> bool:
+    def resolve(self, event_id: int, note: str, *, now: datetime | None = None) -> bool:
         """A person settled the event outside the sync: skipped with their note, never deleted. False: no
-        such event, or it was already sent."""
+        such event, or it was already sent. A stock change settled by hand was made in the shop by hand:
+        its movements are acknowledged, so the till's stock stops adding them."""
         db = database.obj
         p = db.param
-        return db.execute_sql(f"UPDATE outbox_event SET state = 'skipped', next_attempt_at = NULL, "
+        done = db.execute_sql(f"UPDATE outbox_event SET state = 'skipped', next_attempt_at = NULL, "
                               f"last_error = {p} WHERE id = {p} AND state <> 'sent'",
                               (f"settled by hand: {note}"[:2000], event_id)).rowcount == 1
+        event = self.get(event_id) if done else None
+        if event is not None and event.topic == STOCK_TOPIC and isinstance(event.payload.get("ref"), str):
+            lines = event.payload.get("lines") if isinstance(event.payload.get("lines"), list) else []
+            ids = [x["product_id"] for x in lines if isinstance(x, dict) and isinstance(x.get("product_id"), int)]
+            self.acknowledge_ref(event.payload["ref"], ids, now or utcnow())
+        return done

@@ -13,6 +13,9 @@ the middle) is first looked for in the shop, and only created if it is not there
   event.
 - Held events (a return whose sale is not in the shop yet, points of a member with no shop customer)
   are looked at again in every run (points once their member is linked to a customer).
+- Stock changes (receivings, write-offs, transfers, count approvals) are deltas of sellable stock; the
+  sink reads the shop's products every try and applies each delta once (a marker per product). When
+  one is in, its movements are acknowledged, so the till's stock stops adding them.
 
 The shop is reached through a sink (WooOrderSink for WooCommerce); see docs/sync.md for the states."""
 
@@ -30,6 +33,7 @@ from posapp.sync.woocommerce import AuthFailed, Rejected, Transient, Unknown
 
 SHOP_COUPON_SOURCE = "woo"  # promotions pulled from the shop's coupons; the till's own are unknown there
 SALE_TOPICS = ("sale.completed", "sale.returned")
+STOCK_TOPIC = "stock.adjusted"
 BATCH = 100
 BACKOFF_BASE = 2.0  # seconds after the first failed try
 BACKOFF_CAP = 1800.0
@@ -63,6 +67,36 @@ class PointsDoc:
     points: int
 
 
+@dataclass(frozen=True)
+class StockLine:
+    product_id: int
+    sku: str
+    delta_milli: int  # sellable stock, in thousandths of a unit
+    shop_id: str  # the shop's product, or its variation
+    shop_parent: str | None  # the variation's product
+
+
+@dataclass(frozen=True)
+class StockDoc:
+    """A stock document's deltas for the products the shop has (one event: up to 100 products)."""
+
+    uuid: str  # marks the change as applied on each product: the event's key and when it was written
+    ref: str  # the document ("count:C-S001-000001"): its movements are acknowledged when it is in
+    store: str
+    lines: tuple[StockLine, ...]
+    local: tuple[str, ...]  # SKUs only this store has: nothing to send
+    product_ids: tuple[int, ...]  # every product of the event
+
+
+@dataclass(frozen=True)
+class StockApplied:
+    """What the shop made of a stock event."""
+
+    changed: tuple[str, ...]  # SKUs whose stock the shop changed now
+    already: tuple[str, ...]  # SKUs an earlier try had changed (its answer was lost)
+    left_out: tuple[tuple[str, str], ...]  # (SKU, why) what the shop's stock cannot take
+
+
 class OrderSink(Protocol):
     """What the push needs from a connector. find_*: the shop's id of what an earlier try made, or None."""
 
@@ -75,6 +109,8 @@ class OrderSink(Protocol):
     def create_refund(self, doc: ReturnDoc) -> str: ...
 
     def apply_points(self, doc: PointsDoc) -> str: ...
+
+    def apply_stock(self, doc: StockDoc) -> StockApplied: ...
 
 
 @dataclass
@@ -106,6 +142,7 @@ class _Decision:
 
     state: str
     reason: str
+    acknowledge: tuple[str, tuple[int, ...]] | None = None  # skipped stock: (ref, products) the shop never counts
 
 
 def push_pending(uow, sink: OrderSink, *, station, now: datetime, limit: int | None = None,
@@ -162,7 +199,7 @@ class _Run:
         # An earlier try may have reached the shop; this one, failing before an answer, did not change that.
         earlier = event.first_sent_at is not None
         try:
-            remote_id = _deliver(self.sink, doc, tried_since=event.first_sent_at)
+            remote_id, note = _deliver(self.sink, doc, tried_since=event.first_sent_at)
         except AuthFailed as exc:
             self._failed(event, str(exc), retry_at=None, reached_shop=earlier)
             self.report.auth_failed = True
@@ -180,9 +217,11 @@ class _Run:
                          reached_shop=earlier or isinstance(exc, Unknown))
             return True, True
         with uow:
-            uow.outbox.sent(event.id, remote_id=remote_id, now=self.now())
+            uow.outbox.sent(event.id, remote_id=remote_id, now=self.now(), note=note)
             if event.topic in SALE_TOPICS:
                 uow.outbox.acknowledge_stock(event.key, self.now())
+            elif isinstance(doc, StockDoc):
+                uow.outbox.acknowledge_ref(doc.ref, doc.product_ids, self.now())
             uow.commit()
         self.report.sent += 1
         return True, False
@@ -196,6 +235,8 @@ class _Run:
             self.report.held += 1
         elif decision.state == "skipped":
             outbox.skip(event.id, decision.reason)
+            if decision.acknowledge:
+                outbox.acknowledge_ref(*decision.acknowledge, self.now())
             self.report.skipped += 1
         else:
             outbox.park(event.id, decision.reason)
@@ -209,15 +250,28 @@ class _Run:
         self.report.error, self.report.retry_at = error, retry_at
 
 
-def _deliver(sink: OrderSink, doc, *, tried_since: datetime | None) -> str:
-    """Send one document; look for what an earlier try made first (tried_since: the first such try)."""
+def _deliver(sink: OrderSink, doc, *, tried_since: datetime | None) -> tuple[str, str]:
+    """Send one document; look for what an earlier try made first (tried_since: the first such try).
+    Returns the shop's id for it and a note on what was left out."""
     if isinstance(doc, SaleDoc):
         found = sink.find_order(doc.uuid, tried_since=tried_since) if tried_since is not None else None
-        return found or sink.create_order(doc)
+        return found or sink.create_order(doc), ""
     if isinstance(doc, ReturnDoc):
         found = sink.find_refund(doc.order_id, doc.uuid) if tried_since is not None else None
-        return found or sink.create_refund(doc)
-    return sink.apply_points(doc)  # reads the customer first every time: applying twice is never possible
+        return found or sink.create_refund(doc), ""
+    if isinstance(doc, StockDoc):
+        return _stock_outcome(doc, sink.apply_stock(doc))  # reads the products first every time
+    return sink.apply_points(doc), ""  # reads the customer first every time: applying twice is never possible
+
+
+def _stock_outcome(doc: StockDoc, done: StockApplied) -> tuple[str, str]:
+    """("stock: 3 changed, 1 left out", "APPLE: the shop does not count its stock; ...")."""
+    left = list(done.left_out) + [(sku, "not in the shop") for sku in doc.local]
+    summary = f"stock: {len(done.changed)} changed" + (f", {len(done.already)} already" if done.already else "") \
+        + (f", {len(left)} left out" if left else "")
+    note = "; ".join(f"{sku}: {why}" for sku, why in left[:20])
+    note += f"; +{len(left) - 20} more" if len(left) > 20 else ""
+    return summary, note
 
 
 def _lines_hint(doc) -> str:
@@ -263,6 +317,8 @@ def _prepare(uow, event) -> SaleDoc | ReturnDoc | PointsDoc | _Decision:
             return _Decision("parked", f"the points event holds no number of points ({p.get('points')!r})")
         return PointsDoc(uuid=_uuid(event), member_code=member.code, customer_id=member.external_id,
                          points=p["points"])
+    if event.topic == STOCK_TOPIC:
+        return _prepare_stock(uow, event)
     return _Decision("parked", f"this till does not know how to send {event.topic!r} events")
 
 
@@ -289,3 +345,39 @@ def _prepare_return(uow, event) -> ReturnDoc | _Decision:
         return _Decision("held", f"sale {doc.original} was not sent to the shop ({sold.last_error}): send it "
                                  "again, or settle this return by hand")
     return _Decision("held", f"waiting for sale {doc.original} to reach the shop")
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _prepare_stock(uow, event) -> StockDoc | _Decision:
+    """A stock event's deltas by product; products only this store has are left out here (and when none
+    is in the shop, the event is skipped and its movements acknowledged: the shop will never count them)."""
+    p = event.payload
+    ref, store, lines = p.get("ref"), p.get("store"), p.get("lines")
+    readable = isinstance(ref, str) and ref and isinstance(lines, list) and lines and "," not in event.key
+    if not (readable and isinstance(store, str) and store.isascii() and store.isalnum()):
+        return _Decision("parked", f"stock event {event.key} is not readable (its ref, store or lines are missing)")
+    deltas: dict[int, list] = {}
+    for line in lines:
+        pid, delta = (line.get("product_id"), line.get("delta_milli")) if isinstance(line, dict) else (None, None)
+        if not _whole(pid) or not _whole(delta):
+            return _Decision("parked", f"stock event {event.key} has an unreadable line: {str(line)[:80]}")
+        entry = deltas.setdefault(pid, [str(line.get("sku") or f"#{pid}"), 0])
+        entry[1] += delta
+    refs = uow.outbox.product_refs(deltas)
+    shop, local = [], []
+    for pid, (sku, delta) in sorted(deltas.items()):
+        external, parent = refs.get(pid) or (None, None)
+        if not external or not external.isdigit() or (parent and not parent.isdigit()):
+            local.append(sku)
+        elif delta:
+            shop.append(StockLine(product_id=pid, sku=sku, delta_milli=delta, shop_id=external, shop_parent=parent))
+    ids = tuple(sorted(deltas))
+    if not shop:
+        named = ", ".join(local[:10]) + (f", +{len(local) - 10} more" if len(local) > 10 else "")
+        return _Decision("skipped", f"none of its products is in the online shop ({named})" if local
+                         else "nothing changed", acknowledge=(ref, ids))
+    return StockDoc(uuid=f"{event.key}@{event.created_at:%Y%m%d%H%M%S}", ref=ref, store=store, lines=tuple(shop),
+                    local=tuple(local), product_ids=ids)

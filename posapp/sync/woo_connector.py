@@ -1,6 +1,6 @@
 """The WooCommerce connector: the pull side (catalog, coupons, customers, audit) and the push side
-(orders, refunds, points) over one HTTP client. Other shops get their own connector with the same
-methods (see docs/sync.md)."""
+(orders, refunds, points, stock changes) over one HTTP client. Other shops get their own connector with
+the same methods (see docs/sync.md)."""
 
 from __future__ import annotations
 

@@ -20,9 +20,11 @@ from posapp.i18n import N_, _, moment
 from posapp.services import sync as sync_service
 from posapp.ui.widgets import record_table, TOUCH, say, while_open
 
-COLUMNS = (N_("Event"), N_("State"), N_("What"), N_("Receipt / member"), N_("Written"), N_("Tries"), N_("Reason"))
+COLUMNS = (N_("Event"), N_("State"), N_("What"), N_("Receipt / member / document"), N_("Written"), N_("Tries"),
+           N_("Reason"))
 STATES = {"parked": N_("refused"), "held": N_("waiting"), "skipped": N_("not sent"), "pending": N_("to send")}
-TOPICS = {"sale.completed": N_("sale"), "sale.returned": N_("return"), "points.changed": N_("points")}
+TOPICS = {"sale.completed": N_("sale"), "sale.returned": N_("return"), "points.changed": N_("points"),
+          "stock.adjusted": N_("stock change")}
 
 
 def open_sync(*, parent, store, runner, user, worker, refuse) -> None:

@@ -114,8 +114,12 @@ class FakeApi:
             ("GET", r"products/categories", self.list_categories),
             ("GET", r"products/categories/(\d+)", self.get_category),
             ("GET", r"products/(\d+)", self.get_product),
+            ("PUT|POST|PATCH", r"products/(\d+)", self.update_product),
+            ("PUT|POST|PATCH", r"products/batch", self.batch_products),
             ("GET", r"products/(\d+)/variations", self.list_variations),
             ("GET", r"products/(\d+)/variations/(\d+)", self.get_variation),
+            ("PUT|POST|PATCH", r"products/(\d+)/variations/(\d+)", self.update_variation),
+            ("PUT|POST|PATCH", r"products/(\d+)/variations/batch", self.batch_variations),
             ("GET", r"coupons", self.list_coupons),
             ("GET", r"coupons/(\d+)", self.get_coupon),
             ("GET", r"customers", self.list_customers),
@@ -229,6 +233,49 @@ class FakeApi:
         if variation is None or variation["parent_id"] != pid:
             raise ApiError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
         return Response(200, self.render_variation(variation))
+
+    def update_product(self, params, body, pid):
+        if pid in self.store.variations:
+            raise ApiError(404, "woocommerce_rest_invalid_product_id", "To manipulate product variations you should "
+                           "use the /products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.")
+        return Response(200, self.render_product(self.store.update_product_api(pid, _object(body))))
+
+    def update_variation(self, params, body, pid, vid):
+        return Response(200, self.render_variation(self.store.update_variation_api(pid, vid, _object(body))))
+
+    def batch_products(self, params, body):
+        def update(item):
+            if item.get("id") in self.store.variations:
+                raise ApiError(404, "woocommerce_rest_invalid_product_id", "To manipulate product variations you "
+                               "should use the /products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.")
+            return self.render_product(self.store.update_product_api(item.get("id") or 0, item, strict=False))
+        return self._batch(_object(body), update)
+
+    def batch_variations(self, params, body, pid):
+        return self._batch(_object(body), lambda item: self.render_variation(
+            self.store.update_variation_api(pid, item.get("id") or 0, item, strict=False)))
+
+    @staticmethod
+    def _batch(body: dict, update) -> Response:
+        """WC_REST_Controller::batch_items for updates: at most 100 items; each answered in order, a failed
+        one as {id, error: {code, message, data}}; the request itself is a 200."""
+        total = sum(len(body.get(k) or []) for k in ("create", "update", "delete") if isinstance(body.get(k), list))
+        if total > 100:
+            raise ApiError(413, "woocommerce_rest_request_entity_too_large",
+                           "Unable to accept more than 100 items for this request.")
+        if body.get("create") or body.get("delete"):
+            raise ApiError(400, "fake_batch_update_only", "The fake shop's batch endpoints only update.")
+        answers = []
+        for item in body.get("update") or []:
+            try:
+                if not isinstance(item, dict):
+                    raise ApiError(400, "rest_invalid_json", "Invalid JSON body passed.")
+                answers.append(update(item))
+            except ApiError as error:
+                answers.append({"id": item.get("id") if isinstance(item, dict) else 0,
+                                "error": {"code": error.code, "message": error.message,
+                                          "data": {"status": error.status, **error.data}}})
+        return Response(200, {"update": answers} if body.get("update") else {})
 
     def render_product(self, p: dict) -> dict:
         s, now = self.store, self.store.clock.peek()

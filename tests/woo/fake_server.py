@@ -25,7 +25,8 @@ from fake_api import FakeApi, Response
 from fake_store import ApiError, Clock, WooStore
 
 PREFIX = "/wp-json/wc/v3"
-FAULT_KINDS = ("500", "429", "slow", "drop", "drop_after_commit", "malformed_json")
+FAULT_KINDS = ("500", "429", "slow", "drop", "drop_after_commit", "malformed_json")  # failures that pass
+REFUSE = "refuse"  # the shop refusing the request (a 4xx): queued only, never among the random kinds
 RANDOM_KINDS = ("500", "429", "slow", "drop_after_commit", "malformed_json")
 _PHP_NOTICE = (b"<br />\n<b>Deprecated</b>:  Creation of dynamic property WC_Fake::$x is deprecated in "
                b"<b>/var/www/html/wp-content/plugins/some-plugin/some-plugin.php</b> on line <b>42</b><br />\n")
@@ -42,6 +43,9 @@ class Fault:
     delay: float = 1.0          # slow: seconds before the answer (the request is still processed)
     retry_after: int = 1        # 429: the Retry-After header, in seconds
     style: str = "php_notice"   # malformed_json: "php_notice" (text before the JSON) or "truncated"
+    status: int = 400           # refuse: the error answered, before anything is written
+    code: str = "rest_invalid_param"
+    message: str = "Invalid parameter(s)."
 
     def matches(self, method: str, route: str) -> bool:
         return ((self.method is None or self.method.upper() == method)
@@ -70,8 +74,8 @@ class FaultPlan:
         self.log: list[tuple[int, str, str, str]] = []   # (request seq, method, route, fault kind)
 
     def add(self, kind: str, *, times: int = 1, method: str | None = None, path: str | None = None, **opts) -> Fault:
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}; choose from {FAULT_KINDS}")
+        if kind not in FAULT_KINDS + (REFUSE,):
+            raise ValueError(f"unknown fault {kind!r}; choose from {FAULT_KINDS + (REFUSE,)}")
         fault = Fault(kind, times, method, path, **opts)
         with self._lock:
             self._queue.append(fault)
@@ -99,6 +103,11 @@ class FaultPlan:
     def malformed_json(self, times=1, *, style="php_notice", **match) -> Fault:
         """Process the request, then answer with its status but a body that is not valid JSON."""
         return self.add("malformed_json", times=times, style=style, **match)
+
+    def refuse(self, times=1, *, status=400, code="rest_invalid_param", message="Invalid parameter(s).",
+               **match) -> Fault:
+        """Answer a WordPress error (a 4xx other than 429 is the shop refusing) before anything is written."""
+        return self.add(REFUSE, times=times, status=status, code=code, message=message, **match)
 
     def random(self, rate: float, *, seed: int, kinds=RANDOM_KINDS, method=None, path=None,
                delay=1.0, retry_after=1) -> None:
@@ -182,6 +191,13 @@ class FakeWooServer:
     def orders_with_meta(self, key: str, value) -> list[dict]:
         return [o for o in self.orders() if any(m["key"] == key and m["value"] == value for m in o["meta_data"])]
 
+    def product(self, product_id: int) -> dict:
+        """A product or a variation as the API renders it now."""
+        with self.store.lock:
+            if product_id in self.store.variations:
+                return self.api.render_variation(self.store.variations[product_id])
+            return self.api.render_product(self.store.products[product_id])
+
     def refunds(self, order_id: int | None = None) -> list[dict]:
         with self.store.lock:
             chosen = [r for r in self.store.refunds.values() if order_id is None or r["order_id"] == order_id]
@@ -246,6 +262,9 @@ class _WooHandler(BaseHTTPRequestHandler):
             return self._drop(record)
         if fault and fault.kind == "500":
             return self._send(record, _critical_error())
+        if fault and fault.kind == REFUSE:
+            return self._send(record, Response(fault.status, {"code": fault.code, "message": fault.message,
+                                                              "data": {"status": fault.status}}))
         if fault and fault.kind == "429":
             return self._send(record, Response(429, {"code": "rest_too_many_requests", "message": "Too many requests.",
                                                      "data": {"status": 429}},

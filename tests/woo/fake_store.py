@@ -227,6 +227,53 @@ class WooStore:
                 record[key] = value
             self._touch(record)
 
+    def update_product_api(self, product_id, body: dict, *, strict: bool = True) -> dict:
+        """PUT products/<id> (strict: the body is checked against the schema, as a single request is; a
+        batch item is not, and its stock_quantity goes through intval like PHP's)."""
+        with self.lock:
+            product = self._get(self.products, product_id, "woocommerce_rest_product_invalid_id", "Invalid ID.", 400)
+            self._write_product(product, body, strict=strict)
+            return product
+
+    def update_variation_api(self, product_id, variation_id, body: dict, *, strict: bool = True) -> dict:
+        """PUT products/<id>/variations/<vid>. A variation of another product is refused here (WooCommerce
+        would move it to this product; the push never sends one)."""
+        with self.lock:
+            self._get(self.products, product_id, "woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
+            variation = self._get(self.variations, variation_id, "woocommerce_rest_product_variation_invalid_id",
+                                  "Invalid ID.", 400)
+            if variation["parent_id"] != int(product_id):
+                raise ApiError(400, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.")
+            self._write_product(variation, body, strict=strict)
+            return variation
+
+    def _write_product(self, record: dict, body: dict, *, strict: bool) -> None:
+        """What prepare_object_for_database does with the fields the fake knows; stock only when managed."""
+        if not isinstance(body, dict):
+            raise ApiError(400, "rest_invalid_json", "Invalid JSON body passed.")
+        if "meta_data" in body and not isinstance(body["meta_data"], list):
+            raise invalid_param("meta_data", "meta_data is not of type array.")
+        if "manage_stock" in body and not isinstance(body["manage_stock"], bool):
+            raise invalid_param("manage_stock", "manage_stock is not of type boolean.")
+        stock = body.get("stock_quantity")
+        if stock is not None:
+            stock = _stock_amount(stock, strict=strict)
+        for key in ("name", "status", "backorders"):
+            if key in body:
+                record[key] = body[key]
+        for key in ("regular_price", "sale_price"):
+            if key in body:
+                record[key] = _price(body[key])
+        if "manage_stock" in body:
+            record["manage_stock"] = body["manage_stock"]
+        if record["manage_stock"] is True:
+            if stock is not None:
+                record["stock_quantity"] = stock
+        elif record["manage_stock"] is False:
+            record["stock_quantity"] = None
+        self._update_meta(record["meta_data"], body.get("meta_data"))
+        self._touch(record)
+
     def delete_product(self, product_id: int) -> None:
         """Delete permanently (force=true); a trashed product is update_product(id, status='trash')."""
         with self.lock:
@@ -513,6 +560,19 @@ def parse_date_param(name: str, value: str) -> datetime:
     if not match:
         raise invalid_param(name, "Invalid date.")
     return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}")
+
+
+def _stock_amount(value, *, strict: bool) -> int:
+    """stock_quantity as WooCommerce takes it: the schema's integer for a single request, PHP's intval
+    (wc_stock_amount) for a batch item, whose fields the schema does not check."""
+    if strict:
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).lstrip("-").isdigit():
+            raise invalid_param("stock_quantity", "stock_quantity is not of type integer.")
+        return int(value)
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _price(value) -> str:

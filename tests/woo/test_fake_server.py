@@ -159,6 +159,38 @@ def test_customer_meta_data_is_updated_by_key(woo):
     assert meta == {"_pos_points": "25", "_pos_points_applied": ["t1-42"]}
 
 
+def test_product_updates_set_managed_stock_and_meta_and_move_date_modified(woo, milk):
+    before = woo.product(milk)["date_modified_gmt"]
+    woo.clock.advance(seconds=5)
+    status, _, body = call_json(woo, "PUT", f"products/{milk}", body={"stock_quantity": 14, "meta_data": [
+        {"key": "_mark", "value": "a"}]})
+    assert status == 200 and body["stock_quantity"] == 14 and body["date_modified_gmt"] > before
+    status, _, body = call_json(woo, "PUT", f"products/{milk}", body={"stock_quantity": 1.5})
+    assert status == 400 and body["code"] == "rest_invalid_param"  # the schema's integer
+    status, _, body = call_json(woo, "PUT", f"products/{milk}", body={"manage_stock": False, "stock_quantity": 3})
+    assert status == 200 and (body["manage_stock"], body["stock_quantity"]) == (False, None)
+    assert [m["value"] for m in body["meta_data"] if m["key"] == "_mark"] == ["a"]
+
+
+def test_batch_updates_answer_each_item_and_refuse_more_than_100(woo, milk):
+    shirt = woo.store.add_product("Shirt", type="variable", variations=[
+        {"attributes": {"size": "S"}, "manage_stock": True, "stock_quantity": 2}])
+    small = woo.store.products[shirt]["variations"][0]
+    status, _, body = call_json(woo, "POST", "products/batch", body={"update": [
+        {"id": milk, "stock_quantity": "7.9"}, {"id": 999, "stock_quantity": 1}, {"id": small, "stock_quantity": 1}]})
+    assert status == 200
+    ok, unknown, variation = body["update"]
+    assert (ok["id"], ok["stock_quantity"]) == (milk, 7)  # intval, as PHP does for a batch item
+    assert unknown == {"id": 999, "error": {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.",
+                                            "data": {"status": 400}}}
+    assert variation["error"]["code"] == "woocommerce_rest_invalid_product_id"
+    status, _, body = call_json(woo, "PATCH", f"products/{shirt}/variations/batch", body={"update": [
+        {"id": small, "stock_quantity": 5, "meta_data": [{"key": "_mark", "value": "b"}]}]})
+    assert status == 200 and body["update"][0]["stock_quantity"] == 5 and woo.product(small)["stock_quantity"] == 5
+    status, _, body = call_json(woo, "POST", "products/batch", body={"update": [{"id": milk}] * 101})
+    assert status == 413 and body["code"] == "woocommerce_rest_request_entity_too_large"
+
+
 # -- authentication and errors ------------------------------------------------------------------
 
 def test_a_wrong_key_or_no_credentials_answer_401(woo):
