@@ -119,7 +119,8 @@ def _demo_stock(store) -> None:
             lines.append(DocLine(product_id=p.id, qty=qty, cost=cost))
     for start in range(0, len(lines), stock_service.MAX_DOC_LINES):
         stock_service.receive_stock(store.uow(), store.station, actor=SYSTEM, lines=lines[start:start + 5000],
-                                    supplier="演示供应商", delivery_note="DEMO-0001", note="演示：期初库存")
+                                    supplier="演示供应商", delivery_note="DEMO-0001", note="演示：期初库存",
+                                    tell_shop=False)
     for p in products[:400:7]:
         stock_service.set_reorder_level(store.uow(), store.station, actor=SYSTEM, product_id=p.id,
                                         level=Decimal(6))

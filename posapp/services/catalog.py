@@ -75,6 +75,11 @@ def find_sku(uow, sku: str) -> Product:
     return product
 
 
+def category_paths(uow) -> list[str]:
+    """Every category path ("乳制品/牛奶"), sorted: what a count or a label run is chosen by."""
+    return sorted(uow.catalog.category_ids())
+
+
 def categories_of(uow, lines) -> dict[str, str]:
     """The category path of each sale line's product, by SKU, in one query ("" for a product gone)."""
     found = {p.id: p.category for p in uow.catalog.by_ids(sorted({x.product_id for x in lines}))}

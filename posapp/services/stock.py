@@ -83,10 +83,12 @@ def _number(uow, station: Station, letter: str) -> str:
 
 
 def receive_stock(uow, station: Station, *, actor: User, lines: list[DocLine], supplier: str = "",
-                  delivery_note: str = "", note: str = "", at: datetime | None = None) -> StockDoc:
+                  delivery_note: str = "", note: str = "", at: datetime | None = None,
+                  tell_shop: bool = True) -> StockDoc:
     """Goods in: each line's quantity onto a location, its unit cost (when given) averaged into the
     product's cost. Against a delivery note, lines carry what the note said; what is short or over is
-    kept on the document for the supplier."""
+    kept on the document for the supplier. tell_shop False: stock the online shop must not hear of
+    (the demo store's opening stock: it has no shop)."""
     supplier = _text(supplier, _("supplier"))
     delivery_note = _text(delivery_note, _("delivery note"))[:64]
     note = _text(note, _("note"))
@@ -113,7 +115,10 @@ def receive_stock(uow, station: Station, *, actor: User, lines: list[DocLine], s
                           approver_id=None, at=at, lines=lines, supplier=supplier, delivery_note=delivery_note,
                           note=note)
         uow.stock.post(moves, store_code=station.store_code, at=at, user_id=user.id or None)
-        announce(uow, station, ref=ref, reason="receiving", moves=moves, at=at)
+        if tell_shop:
+            announce(uow, station, ref=ref, reason="receiving", moves=moves, at=at)
+        else:  # as if the shop had them already: the till's stock does not add them to its figure
+            uow.outbox.acknowledge_ref(ref, [m.product_id for m in moves], at)
         audit(uow, station, actor=user, action="stock_received",
               detail={"doc": number, "lines": len(lines), "supplier": supplier, "delivery_note": delivery_note})
         uow.commit()

@@ -134,10 +134,10 @@ def record_entry(uow, station: Station, *, actor: User, number: str, code: str =
         product, key, weight, problem = _find_product(uow, station, code, sku)
         weighed = bool(product and product.weighed)
         if qty is None or str(qty).strip() == "":
-            if weighed and weight is None:
+            if weighed and not weight:  # the scale label's own code carries no weight (or 0)
                 raise ValidationError(_("{name} is sold by weight: weigh it and type the weight").format(
                     name=product.name))
-            amount = weight if weight is not None else Decimal(1)
+            amount = weight if weighed else Decimal(1)
         else:
             amount = parse_qty(qty, weighed=weighed, allow_zero=True)  # typed 0: looked, found none
         if product is not None and location not in count.scope.locations:

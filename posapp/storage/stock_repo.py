@@ -236,7 +236,10 @@ class StockRepository:
     _COUNT_SELECT = (
         "SELECT c.id, c.number, c.store_code, c.status, c.scope, c.blind, c.started_at, COALESCE(s.name, ''), "
         "c.note, c.approved_at, COALESCE(a.name, ''), COALESCE(g.name, ''), c.approving_since, "
-        "(SELECT COUNT(*) FROM stock_count_line l WHERE l.count_id = c.id) FROM stock_count c "
+        "(SELECT COUNT(*) FROM stock_count_line l WHERE l.count_id = c.id), "
+        "(SELECT COUNT(*) FROM stock_count_line l WHERE l.count_id = c.id AND EXISTS (SELECT 1 FROM "
+        "stock_count_entry e WHERE e.count_id = l.count_id AND e.product_id = l.product_id AND e.location = "
+        "l.location AND e.round = l.round AND e.voided_by IS NULL AND e.problem = '')) FROM stock_count c "
         "LEFT JOIN app_user s ON s.id = c.started_by LEFT JOIN app_user a ON a.id = c.approved_by "
         "LEFT JOIN app_user g ON g.id = c.approving_by ")
 
@@ -244,7 +247,7 @@ class StockRepository:
         return StockCount(id=r[0], number=r[1], store_code=r[2], status=r[3],
                           scope=CountScope.from_dict(json.loads(r[4] or "{}")), blind=bool(r[5]),
                           started_at=_time(r[6]), started_by=r[7], note=r[8], approved_at=_time(r[9]),
-                          approved_by=r[10], approving_by=r[11], approving_since=_time(r[12]), lines=int(r[13]))
+                          approved_by=r[10], approving_by=r[11], approving_since=_time(r[12]), lines=int(r[13]), counted=int(r[14]))
 
     def add_count(self, *, number: str, store_code: str, scope: CountScope, blind: bool, user_id: int | None,
                   at: datetime, note: str) -> int:

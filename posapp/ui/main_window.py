@@ -15,6 +15,7 @@ from posapp.ui.dialogs import AmountDialog
 from posapp.ui import members as members_ui
 from posapp.ui import cases as cases_ui
 from posapp.ui import promotions as promotions_ui
+from posapp.ui import stock as stock_ui
 from posapp.ui import sync as sync_ui
 from posapp.ui.login import LoginPage
 from posapp.ui.runner import OperationRunner
@@ -127,6 +128,10 @@ class MainWindow(QMainWindow):
             action = QAction(label, self)
             action.triggered.connect(slot)
             till.addAction(action)
+        count_stock = QAction(_("Count stock…"), self)
+        count_stock.setObjectName("count_stock")
+        count_stock.triggered.connect(self.open_counting)
+        till.addAction(count_stock)
         promotions = QAction(_("Promotions…"), self)
         promotions.setObjectName("open_promotions")
         promotions.triggered.connect(self.open_promotions)
@@ -144,6 +149,10 @@ class MainWindow(QMainWindow):
         sync.setObjectName("open_sync")
         sync.triggered.connect(self.open_sync)
         back_office.addAction(sync)
+        stock = QAction(_("Stock…"), self)
+        stock.setObjectName("open_stock")
+        stock.triggered.connect(self.open_stock)
+        back_office.addAction(stock)
         about = QAction(_("About posapp"), self)
         about.triggered.connect(self.about)
         self.menuBar().addMenu(_("&Help")).addAction(about)
@@ -236,6 +245,16 @@ class MainWindow(QMainWindow):
         """Back office: the online shop sync; anyone may look, a manager retries or settles."""
         sync_ui.open_sync(parent=self, store=self.store, runner=self.runner, user=self.user, worker=self.sync_worker,
                           refuse=lambda message: self.statusBar().showMessage(message, 15000))
+
+    def open_stock(self) -> None:
+        """Back office: stock counts, receiving, write-offs, low stock, labels; managers or with a manager's PIN."""
+        stock_ui.open_stock(parent=self, store=self.store, runner=self.runner, user=self.user,
+                            refuse=lambda message: self.statusBar().showMessage(message, 15000))
+
+    def open_counting(self) -> None:
+        """Till: the counting view of an open stock count, for any counter."""
+        stock_ui.open_counting(parent=self, store=self.store, runner=self.runner, user=self.user,
+                               refuse=lambda message: self.statusBar().showMessage(message, 15000))
 
     def about(self) -> None:
         QMessageBox.about(self, _("About posapp"),

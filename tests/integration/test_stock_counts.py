@@ -13,6 +13,7 @@ from posapp.domain.errors import NotFound, PermissionDenied, ValidationError
 from posapp.domain.stock import DocLine
 from posapp.services import stock as stock_svc
 from posapp.services import stock_counts as counts
+from posapp.demo import demo_products
 from test_members import AT, pieces, sell, store  # noqa: F401 (the store fixture)
 
 
@@ -224,3 +225,14 @@ def utc_minutes_ago(minutes):
     from posapp.domain.clock import utcnow
 
     return utcnow() - timedelta(minutes=minutes)
+
+
+def test_a_scale_labels_own_code_carries_no_weight_and_is_refused(uow, station, store):
+    manager, cashier = store
+    weighed = next(p for p in map(uow.catalog.by_sku, (s.sku for s in demo_products(60))) if p.weighed)
+    count = counts.start_count(uow, station, actor=manager, at=AT)
+    with pytest.raises(ValidationError, match="weigh it"):
+        counts.record_entry(uow, station, actor=cashier, number=count.number, code=weighed.barcodes[0])
+    done = counts.record_entry(uow, station, actor=cashier, number=count.number, sku=weighed.sku, qty="1.25")
+    assert done.entry.qty == D("1.250")
+    assert counts.counts(uow, station, actor=cashier)[0].counted == 1
