@@ -73,11 +73,12 @@ if command -v dpkg-query >/dev/null 2>&1; then
     if [ "$WITH_TEST" = 1 ]; then
         have_pg_server || missing+=(postgresql)
         command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+        command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)  # the PDF tests read the text back
         have_pkg xauth || missing+=(xauth)
     fi
 else
     say "not a Debian-based system: make sure the Qt 6 runtime libraries (xcb, EGL, fontconfig, dbus),"
-    say "a CJK font$([ "$WITH_TEST" = 1 ] && echo ', the PostgreSQL server and Xvfb') are installed"
+    say "a CJK font$([ "$WITH_TEST" = 1 ] && echo ', the PostgreSQL server, Xvfb and poppler-utils') are installed"
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -65,8 +65,8 @@ def _overlaps(a: CountScope, b: CountScope) -> bool:
     return any(in_categories(x, [y]) or in_categories(y, [x]) for x in a.categories for y in b.categories)
 
 
-def _get(uow, number: str) -> StockCount:
-    count = uow.stock.get_count(str(number or "").strip().upper())
+def _get(uow, number: str, *, sizes: bool = False) -> StockCount:
+    count = uow.stock.get_count(str(number or "").strip().upper(), sizes=sizes)
     if count is None:
         raise NotFound(_("No stock count {number}").format(number=number))
     return count
@@ -231,7 +231,7 @@ def recount_list(uow, *, actor: User, number: str) -> list[tuple[str, str, str]]
 def review_count(uow, *, actor: User, number: str, now: datetime | None = None) -> CountReview:
     """Every line with expected, counted and variance in units and value; totals; problem entries."""
     require(uow, actor, Permission.APPROVE_STOCK_COUNT)
-    count = _get(uow, number)
+    count = _get(uow, number, sizes=True)
     until = count.approved_at or now or utcnow()
     lines = tuple(uow.stock.review(count, until=until))
     return CountReview(count=count, lines=lines, problems=tuple(uow.stock.problems(count.id)),

@@ -233,15 +233,19 @@ class StockRepository:
                  "delivery_note": r[6], "note": r[7], "lines": int(r[8])} for r in rows]
 
     # --- counts ---------------------------------------------------------------------------
-    _COUNT_SELECT = (
+    _COUNT_COLUMNS = (
         "SELECT c.id, c.number, c.store_code, c.status, c.scope, c.blind, c.started_at, COALESCE(s.name, ''), "
-        "c.note, c.approved_at, COALESCE(a.name, ''), COALESCE(g.name, ''), c.approving_since, "
+        "c.note, c.approved_at, COALESCE(a.name, ''), COALESCE(g.name, ''), c.approving_since, ")
+    _COUNT_FROM = (
+        " FROM stock_count c LEFT JOIN app_user s ON s.id = c.started_by LEFT JOIN app_user a ON a.id = c.approved_by "
+        "LEFT JOIN app_user g ON g.id = c.approving_by ")
+    _COUNT_SIZES = (
         "(SELECT COUNT(*) FROM stock_count_line l WHERE l.count_id = c.id), "
         "(SELECT COUNT(*) FROM stock_count_line l WHERE l.count_id = c.id AND EXISTS (SELECT 1 FROM "
         "stock_count_entry e WHERE e.count_id = l.count_id AND e.product_id = l.product_id AND e.location = "
-        "l.location AND e.round = l.round AND e.voided_by IS NULL AND e.problem = '')) FROM stock_count c "
-        "LEFT JOIN app_user s ON s.id = c.started_by LEFT JOIN app_user a ON a.id = c.approved_by "
-        "LEFT JOIN app_user g ON g.id = c.approving_by ")
+        "l.location AND e.round = l.round AND e.voided_by IS NULL AND e.problem = ''))")
+    _COUNT_SELECT = _COUNT_COLUMNS + _COUNT_SIZES + _COUNT_FROM
+    _COUNT_HEAD = _COUNT_COLUMNS + "0, 0" + _COUNT_FROM
 
     def _count(self, r) -> StockCount:
         return StockCount(id=r[0], number=r[1], store_code=r[2], status=r[3],
@@ -280,9 +284,12 @@ class StockRepository:
             f"FROM product p LEFT JOIN stock_level l ON l.product_id = p.id AND l.store_code = {p} "
             f"AND l.location = {p} WHERE {' AND '.join(where)}", tuple(params)).rowcount
 
-    def get_count(self, number: str) -> StockCount | None:
+    def get_count(self, number: str, *, sizes: bool = True) -> StockCount | None:
+        """A count by its number; sizes False: without its numbers of lines and of lines counted, which
+        take a pass over its lines (a scan must not: a count may have 100,000 lines)."""
         db = database.obj
-        row = db.execute_sql(f"{self._COUNT_SELECT} WHERE c.number = {db.param}", (number,)).fetchone()
+        select = self._COUNT_SELECT if sizes else self._COUNT_HEAD
+        row = db.execute_sql(f"{select} WHERE c.number = {db.param}", (number,)).fetchone()
         return None if row is None else self._count(row)
 
     def counts(self, store_code: str, *, statuses: tuple[str, ...] = (), limit: int = 100) -> list[StockCount]:

@@ -6,6 +6,7 @@ from posapp.storage.audit_repo import AuditRepository
 from posapp.storage.case_repo import CaseRepository
 from posapp.storage.catalog_repo import CatalogRepository
 from posapp.storage.db import database, immediate
+from posapp.storage.label_repo import LabelRepository
 from posapp.storage.lease_repo import LeaseRepository
 from posapp.storage.member_repo import MemberRepository
 from posapp.storage.outbox_repo import OutboxRepository
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository()
         self.lease = LeaseRepository()
         self.stock = StockRepository()
+        self.labels = LabelRepository()  # shelf and barcode labels: which products, at which price
         self._txn = None
 
     def __enter__(self) -> "UnitOfWork":
