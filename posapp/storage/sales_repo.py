@@ -84,12 +84,15 @@ class SalesRepository:
             [(sale_id, pm.tender, self._m(pm.amount), self._m(pm.tendered), pm.reference, pm.refund_of)
              for pm in sale.payments])
         # A sale takes goods off the shelf; a return puts them back (damaged ones kept apart).
+        # In product order: the stock_level trigger locks one row per product, and two tills' sales that
+        # lock the same products in the same order cannot deadlock on a store server.
         reason = "return" if sale.is_return else "sale"
         cursor.executemany(
             "INSERT INTO stock_movement (product_id, store_code, qty_milli, reason, sale_id, at, location) "
             f"VALUES ({', '.join([p] * 7)})",
             [(ln.product_id, sale.store_code, -qty_to_milli(ln.qty), reason, sale_id, at,
-              "damaged" if ln.damaged else "sellable") for ln in sale.lines])
+              "damaged" if ln.damaged else "sellable")
+             for ln in sorted(sale.lines, key=lambda x: (x.product_id, x.damaged))])
         if sale.deductions:
             cursor.executemany(
                 "INSERT INTO return_deduction (sale_id, promotion_id, name, kind, amount_minor, points) "

@@ -63,7 +63,8 @@ class StockRepository:
             "INSERT INTO stock_movement (product_id, store_code, qty_milli, reason, sale_id, at, location, "
             f"user_id, ref, note, cost_minor) VALUES ({_in(db, range(11))})",
             [(m.product_id, store_code, m.qty_milli, m.reason, None, _stamp(db, at), m.location, user_id,
-              m.ref, m.note, m.cost_minor) for m in moves])
+              m.ref, m.note, m.cost_minor)
+             for m in sorted(moves, key=lambda m: (m.product_id, m.location))])  # lock order: see SalesRepository
 
     def shop_stock(self, store_code: str) -> list[tuple[int, int, int]]:
         """(product id, stock the shop last reported, this store's sellable on hand), in thousandths, for
