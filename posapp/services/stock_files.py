@@ -45,7 +45,7 @@ class LevelLine:
     """A reorder level from a file (None takes the level away)."""
 
     line: int
-    product_id: int
+    product_id: int | None  # None: a barcode the catalog does not know (recorded, listed for the manager)
     sku: str
     name: str
     level: Decimal | None
@@ -56,7 +56,7 @@ class CountFileLine:
     """One line of a scanner's export, checked and ready to be recorded as a count entry."""
 
     line: int
-    product_id: int
+    product_id: int | None  # None: a barcode the catalog does not know (recorded, listed for the manager)
     sku: str
     name: str
     code: str  # the barcode as scanned ("" when the line gave a SKU)
@@ -97,6 +97,12 @@ class _Products:
         self.uow = uow
         self.by_sku: dict[str, Product | None] = {}
         self.by_key: dict[str, Product | None] = {}
+
+    def unknown(self, key: str) -> bool:
+        """A well-formed barcode the catalog does not have."""
+        if key not in self.by_key:
+            self.by_key[key] = self.uow.catalog.by_barcode(key)
+        return self.by_key[key] is None
 
     def of(self, row: StockRow, errors: list[RowError]) -> Product | None:
         where = f"line {row.line}"
@@ -188,13 +194,19 @@ def read_reorder_levels(uow, station: Station, path: Path) -> list[LevelLine]:
 
 
 def read_count_entries(uow, station: Station, path: Path) -> list[CountFileLine]:
-    """A scanner's export, every line's product found and its quantity checked; nothing recorded."""
+    """A scanner's export, every line's product found and its quantity checked; nothing recorded. A barcode
+    the catalog does not know is kept (it is recorded as a problem entry for the manager, like a live scan);
+    a malformed one, an unknown SKU or a bad quantity refuses the file."""
     path = Path(path)
     parsed = parse_count_entries(_read(path), rules=station.embedded_rules)
     products, errors, entries = _Products(uow), list(parsed.errors), []
     for row in parsed.rows:
+        if row.key and not row.sku and products.unknown(row.key):  # listed for the manager, as a live scan
+            entries.append(CountFileLine(line=row.line, product_id=None, sku="", name="", code=row.code,
+                                         qty=row.qty, location=row.location))
+            continue
         product = products.of(row, errors)
-        qty = _BAD if product is None else _units(errors, row, product, "qty", row.qty)
+        qty = _BAD if product is None else _units(errors, row, product, "qty", row.qty, allow_zero=True)
         if qty is _BAD:
             continue
         if product.weighed and row.qty is None and row.weight is None:

@@ -153,21 +153,22 @@ def test_a_count_from_start_to_approval_with_a_scanner_file_and_a_recount(admin:
     one_more = admin("stock", "count", "scan", number, "--code", MILK_CODE)
     assert one_more.code == 0 and "(9 counted)" in one_more.out
     # A scanner's export: one scan a line, or code and quantity; juice is not in this count.
-    good = write(tmp_path, "scanner.txt", f"{YOGURT_CODE}\n{YOGURT_CODE},4\n{JUICE_CODE}\n")
-    bad = write(tmp_path, "scanner-bad.txt", f"{YOGURT_CODE},1.5\n6901234567892\n{YOGURT_CODE},0\n")
+    good = write(tmp_path, "scanner.txt", f"{YOGURT_CODE}\n{YOGURT_CODE},4\n{JUICE_CODE}\n6901234567892\n")
+    bad = write(tmp_path, "scanner-bad.txt", f"{YOGURT_CODE},1.5\n6901234567893\n{YOGURT_CODE},-1\n")
     refused = admin("stock", "count", "scan", number, "--file", bad)
     assert refused.code == 1 and [ln.split(",")[0] for ln in refused.err_lines[1:]] == ["  line 1", "  line 2",
                                                                                         "  line 3"]
     loaded = admin("stock", "count", "scan", number, "--file", good)
     assert loaded.code == 0 and loaded.out.splitlines()[-1] == \
-        f"3 entries recorded from {good}; 1 listed for the manager"
+        f"4 entries recorded from {good}; 2 listed for the manager"
 
     review = admin("stock", "count", "review", number, "--json").json()
     lines = {ln["sku"]: ln for ln in review["lines"]}
     assert (lines[MILK]["expected"], lines[MILK]["counted"], lines[MILK]["variance"]) == ("10", "9", "-1")
     assert (lines[YOGURT]["expected"], lines[YOGURT]["counted"], lines[YOGURT]["variance"]) == ("6", "5", "-1")
     assert lines[YOGURT_8]["counted"] is None and JUICE not in lines
-    assert [(p["code"], p["problem"]) for p in review["problems"]] == [(JUICE_CODE, "out_of_scope")]
+    assert [(p["code"], p["problem"]) for p in review["problems"]] == [(JUICE_CODE, "out_of_scope"),
+                                                                        ("6901234567892", "unknown")]
     assert review["totals"]["counted"] == 2 and review["totals"]["loss_value"] == "-92.00"  # 87.50 + 4.50
     only = admin("stock", "count", "review", number, "--variances-only", "--json").json()
     assert sorted(ln["sku"] for ln in only["lines"]) == [MILK, YOGURT]
