@@ -46,7 +46,7 @@ def announce(uow, station: Station, *, ref: str, reason: str, moves: list[Moveme
         if m.location == "sellable" and m.qty_milli:
             deltas[m.product_id] = deltas.get(m.product_id, 0) + m.qty_milli
     ids = sorted(pid for pid, q in deltas.items() if q)
-    skus = {p.id: p.sku for p in uow.catalog.by_ids(ids)} if ids else {}
+    skus = uow.stock.skus_of(ids)
     events = 0
     for part, start in enumerate(range(0, len(ids), EVENT_LINES), start=1):
         chunk = ids[start:start + EVENT_LINES]

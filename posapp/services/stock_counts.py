@@ -9,7 +9,7 @@ of a blind count: the services they call do not return them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -320,10 +320,11 @@ def _post_count(uow, station: Station, *, user: User, count: StockCount, uncount
                       "gain": str(totals.gain_value), "loss": str(totals.loss_value)})
         uow.commit()
     fresh = uow.stock.get_count(count.number)
-    review_lines = tuple(uow.stock.review(fresh, until=at))
+    done = {(pid, loc): qty_from_milli(q) for pid, loc, q in posted}
+    review_lines = tuple(replace(ln, posted=done.get((ln.product_id, ln.location))) for ln in lines)
     return Approved(count=fresh, posted=len(moves),
                     review=CountReview(count=fresh, lines=review_lines, problems=tuple(uow.stock.problems(count.id)),
-                                       totals=count_totals(review_lines)))
+                                       totals=totals))
 
 
 def cancel_count(uow, station: Station, *, actor: User, number: str, reason: str) -> StockCount:

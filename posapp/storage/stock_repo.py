@@ -191,6 +191,16 @@ class StockRepository:
                 out[pid] = None if cost is None else self._d(cost)
         return out
 
+    def skus_of(self, product_ids: list[int]) -> dict[int, str]:
+        db = database.obj
+        out: dict[int, str] = {}
+        ids = sorted(set(product_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            out.update(db.execute_sql(f"SELECT id, sku FROM product WHERE id IN ({_in(db, chunk)})",
+                                      tuple(chunk)).fetchall())
+        return out
+
     def set_reorder(self, product_id: int, level_milli: int | None) -> None:
         db = database.obj
         db.execute_sql(f"UPDATE product SET reorder_milli = {db.param} WHERE id = {db.param}",
