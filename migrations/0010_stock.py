@@ -70,6 +70,9 @@ def up(migrator, db):
         note = CharField(max_length=200, default="")
         started_by = IntegerField(null=True)
         started_at = DateTimeField()
+        # The last movement in the snapshot: what is written after it moved during the count, whatever
+        # time it carries (a sale stamped just before the start but committed after the snapshot).
+        start_movement_id = BigIntegerField(default=0)
         approving_by = IntegerField(null=True)
         approving_since = DateTimeField(null=True)
         approved_by = IntegerField(null=True)

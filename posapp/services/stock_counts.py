@@ -149,8 +149,8 @@ def record_entry(uow, station: Station, *, actor: User, number: str, code: str =
         if product is not None and not problem:
             line = uow.stock.line_of(count.id, product.id, location)
             if line is None:  # in scope but not in the snapshot: new, or inactive without stock
-                uow.stock.add_line(count.id, product.id, location, snapshot_milli=uow.stock.ledger_at(
-                    station.store_code, product.id, location, count.started_at))
+                uow.stock.add_line(count.id, product.id, location, snapshot_milli=uow.stock.ledger_at_start(
+                    count.id, station.store_code, product.id, location))
                 line = uow.stock.line_of(count.id, product.id, location)
         round_ = line[1] if line else 1
         entry_id = uow.stock.add_entry(count_id=count.id, product_id=product.id if product else None, code=key,

@@ -95,13 +95,14 @@ class StockRepository:
                 out[pid] = qty_from_milli(int(qty))
         return out
 
-    def ledger_at(self, store_code: str, product_id: int, location: str, at: datetime) -> int:
-        """On hand in thousandths as the ledger stood at a moment (movements up to and at it)."""
+    def ledger_at_start(self, count_id: int, store_code: str, product_id: int, location: str) -> int:
+        """On hand in thousandths as the ledger stood when a count's snapshot was taken."""
         db = database.obj
         p = db.param
         return int(db.execute_sql(
             f"SELECT COALESCE(SUM(qty_milli), 0) FROM stock_movement WHERE product_id = {p} AND location = {p} "
-            f"AND store_code = {p} AND at <= {p}", (product_id, location, store_code, _stamp(db, at))).fetchone()[0])
+            f"AND store_code = {p} AND id <= (SELECT start_movement_id FROM stock_count WHERE id = {p})",
+            (product_id, location, store_code, count_id)).fetchone()[0])
 
     _LEVEL_SELECT = ("SELECT p.id, p.sku, p.name, COALESCE(c.path, ''), l.location, p.unit, l.qty_milli, "
                      "p.reorder_milli, p.price_minor, p.cost_minor FROM stock_level l "
@@ -269,7 +270,8 @@ class StockRepository:
         db = database.obj
         cursor = db.execute_sql(
             "INSERT INTO stock_count (number, store_code, status, scope, blind, note, started_by, started_at, "
-            f"closed_note) VALUES ({_in(db, range(9))})" + (" RETURNING id" if not is_sqlite(db) else ""),
+            f"closed_note, start_movement_id) VALUES ({_in(db, range(9))}, "
+            "(SELECT COALESCE(MAX(id), 0) FROM stock_movement))" + (" RETURNING id" if not is_sqlite(db) else ""),
             (number, store_code, "open", json.dumps(scope.as_dict(), ensure_ascii=False), blind, note, user_id,
              _stamp(db, at), ""))
         return cursor.lastrowid if is_sqlite(db) else cursor.fetchone()[0]
@@ -390,8 +392,9 @@ class StockRepository:
             f"ORDER BY e.id DESC LIMIT {int(limit)}", params).fetchall()
 
     def review(self, count: StockCount, *, until: datetime, only_counted: bool = False) -> list[CountLine]:
-        """Every line with its snapshot, the movements since the start up to the moment it was counted
-        (or `until` for a line not counted), and what was counted in its current round."""
+        """Every line with its snapshot, the movements written after the snapshot and stamped up to the
+        moment the line was counted (or `until` for a line not counted), and what was counted in its
+        current round."""
         db = database.obj
         p = db.param
         ref = f"count:{count.number}"
@@ -403,7 +406,8 @@ class StockRepository:
             "GROUP BY en.product_id, en.location) "
             "SELECT l.product_id, pr.sku, pr.name, COALESCE(c.path, ''), l.location, pr.unit, pr.weighed, "
             "l.snapshot_milli, COALESCE((SELECT SUM(m.qty_milli) FROM stock_movement m WHERE m.product_id = "
-            f"l.product_id AND m.location = l.location AND m.store_code = {p} AND m.at > {p} "
+            f"l.product_id AND m.location = l.location AND m.store_code = {p} AND m.id > (SELECT start_movement_id "
+            f"FROM stock_count WHERE id = {p}) "
             f"AND m.at <= COALESCE(e.counted_at, {p}) AND m.ref <> {p}), 0), e.counted, e.counted_at, "
             "l.unit_value_minor, l.value_basis, l.round, COALESCE(e.n, 0), l.posted_milli, "
             "(SELECT MIN(b.code) FROM barcode b WHERE b.product_id = l.product_id) "
@@ -412,7 +416,7 @@ class StockRepository:
             "LEFT JOIN e ON e.product_id = l.product_id AND e.location = l.location "
             f"WHERE l.count_id = {p}" + (" AND e.counted IS NOT NULL" if only_counted else "") +
             " ORDER BY COALESCE(c.path, ''), pr.sku, l.location",
-            (count.id, count.store_code, _stamp(db, count.started_at), _stamp(db, until), ref, count.id)).fetchall()
+            (count.id, count.store_code, count.id, _stamp(db, until), ref, count.id)).fetchall()
         return [CountLine(product_id=r[0], sku=r[1], name=r[2], category=r[3], location=r[4], unit=r[5],
                           weighed=bool(r[6]), snapshot=qty_from_milli(int(r[7])), moved=qty_from_milli(int(r[8])),
                           counted=None if r[9] is None else qty_from_milli(int(r[9])), counted_at=_time(r[10]),

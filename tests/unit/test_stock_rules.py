@@ -51,11 +51,11 @@ def test_with_nothing_on_hand_or_no_cost_the_new_cost_is_taken():
     assert moving_average_cost(on_hand=D(8), cost=None, qty=D(10), unit_cost=D("7.00")) == D("7.00")
 
 
-def test_movements_at_the_start_are_in_the_snapshot_and_at_the_counting_moment_count():
-    moves = [(T0, D(-1)), (T0 + timedelta(minutes=1), D(-2)), (T0 + timedelta(minutes=5), D(-4)),
-             (T0 + timedelta(minutes=6), D(9))]
-    assert expected_at(D(10), moves, started_at=T0, counted_at=T0 + timedelta(minutes=5)) == D(4)
-    assert expected_at(D(10), moves, started_at=T0, counted_at=None) == D(13)
+def test_what_moved_up_to_and_at_the_counting_moment_counts():
+    since_start = [(T0 - timedelta(seconds=1), D(-1)), (T0 + timedelta(minutes=1), D(-2)),
+                   (T0 + timedelta(minutes=5), D(-4)), (T0 + timedelta(minutes=6), D(9))]
+    assert expected_at(D(10), since_start, counted_at=T0 + timedelta(minutes=5)) == D(3)
+    assert expected_at(D(10), since_start, counted_at=None) == D(12)
 
 
 def _line(expected, counted, value="2.50"):
