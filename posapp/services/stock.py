@@ -84,7 +84,7 @@ def _number(uow, station: Station, letter: str) -> str:
 
 def receive_stock(uow, station: Station, *, actor: User, lines: list[DocLine], supplier: str = "",
                   delivery_note: str = "", note: str = "", at: datetime | None = None,
-                  tell_shop: bool = True) -> StockDoc:
+                  tell_shop: bool = True, approval: Approval | None = None) -> StockDoc:
     """Goods in: each line's quantity onto a location, its unit cost (when given) averaged into the
     product's cost. Against a delivery note, lines carry what the note said; what is short or over is
     kept on the document for the supplier. tell_shop False: stock the online shop must not hear of
@@ -94,7 +94,7 @@ def receive_stock(uow, station: Station, *, actor: User, lines: list[DocLine], s
     note = _text(note, _("note"))
     at = at or utcnow()
     with uow:
-        require(uow, actor, Permission.RECEIVE_STOCK)
+        approver_id = require(uow, actor, Permission.RECEIVE_STOCK, approval)
         user = current(uow, actor)
         products = _products(uow, lines)
         lines = [replace(ln, location=check_location(ln.location), sku=products[ln.product_id].sku,
@@ -112,14 +112,14 @@ def receive_stock(uow, station: Station, *, actor: User, lines: list[DocLine], s
                                cost_minor=None if ln.cost is None else to_minor(ln.cost, station.places))
                  for ln in lines if ln.qty]
         uow.stock.add_doc(number=number, kind="receiving", store_code=station.store_code, user_id=user.id or None,
-                          approver_id=None, at=at, lines=lines, supplier=supplier, delivery_note=delivery_note,
+                          approver_id=approver_id, at=at, lines=lines, supplier=supplier, delivery_note=delivery_note,
                           note=note)
         uow.stock.post(moves, store_code=station.store_code, at=at, user_id=user.id or None)
         if tell_shop:
             announce(uow, station, ref=ref, reason="receiving", moves=moves, at=at)
         else:  # as if the shop had them already: the till's stock does not add them to its figure
             uow.outbox.acknowledge_ref(ref, [m.product_id for m in moves], at)
-        audit(uow, station, actor=user, action="stock_received",
+        audit(uow, station, actor=user, action="stock_received", approver_id=approver_id,
               detail={"doc": number, "lines": len(lines), "supplier": supplier, "delivery_note": delivery_note})
         uow.commit()
     return StockDoc(number=number, kind="receiving", at=at, user=user.name, lines=tuple(lines), supplier=supplier,
@@ -181,7 +181,7 @@ def adjust_stock(uow, station: Station, *, actor: User, reason: str, lines: list
 
 
 def transfer_stock(uow, station: Station, *, actor: User, product_id: int, qty: Decimal, source: str, target: str,
-                   note: str = "", at: datetime | None = None) -> StockDoc:
+                   note: str = "", at: datetime | None = None, approval: Approval | None = None) -> StockDoc:
     """Move stock between locations of the store (shelf to the damaged-goods area, or back)."""
     source, target = check_location(source), check_location(target)
     if source == target:
@@ -191,7 +191,7 @@ def transfer_stock(uow, station: Station, *, actor: User, product_id: int, qty: 
     note = _text(note, _("note"))
     at = at or utcnow()
     with uow:
-        require(uow, actor, Permission.ADJUST_STOCK)
+        approver_id = require(uow, actor, Permission.ADJUST_STOCK, approval)
         user = current(uow, actor)
         product = _products(uow, [DocLine(product_id=product_id, qty=qty)])[product_id]
         number = _number(uow, station, "T")
@@ -204,37 +204,39 @@ def transfer_stock(uow, station: Station, *, actor: User, product_id: int, qty: 
         lines = [DocLine(product_id=product_id, qty=-qty, location=source, sku=product.sku, name=product.name),
                  DocLine(product_id=product_id, qty=qty, location=target, sku=product.sku, name=product.name)]
         uow.stock.add_doc(number=number, kind="transfer", store_code=station.store_code, user_id=user.id or None,
-                          approver_id=None, at=at, lines=lines, note=note)
+                          approver_id=approver_id, at=at, lines=lines, note=note)
         uow.stock.post(moves, store_code=station.store_code, at=at, user_id=user.id or None)
         announce(uow, station, ref=ref, reason="transfer", moves=moves, at=at)
-        audit(uow, station, actor=user, action="stock_transferred",
+        audit(uow, station, actor=user, action="stock_transferred", approver_id=approver_id,
               detail={"doc": number, "sku": product.sku, "qty": str(qty), "from": source, "to": target})
         uow.commit()
     return StockDoc(number=number, kind="transfer", at=at, user=user.name, lines=tuple(lines), note=note)
 
 
-def set_reorder_level(uow, station: Station, *, actor: User, product_id: int, level: Decimal | None) -> None:
+def set_reorder_level(uow, station: Station, *, actor: User, product_id: int, level: Decimal | None,
+                      approval: Approval | None = None) -> None:
     if level is not None and (level < 0 or level > Decimal("99999")):
         raise ValidationError(_("A reorder level must be between 0 and 99999"))
     with uow:
-        require(uow, actor, Permission.ADJUST_STOCK)
+        approver_id = require(uow, actor, Permission.ADJUST_STOCK, approval)
         user = current(uow, actor)
         product = _products(uow, [DocLine(product_id=product_id, qty=Decimal(1))])[product_id]
         uow.stock.set_reorder(product_id, None if level is None else qty_to_milli(level))
-        audit(uow, station, actor=user, action="reorder_level_set",
+        audit(uow, station, actor=user, action="reorder_level_set", approver_id=approver_id,
               detail={"sku": product.sku, "level": None if level is None else str(level)})
         uow.commit()
 
 
-def set_cost(uow, station: Station, *, actor: User, product_id: int, cost: Decimal | None) -> None:
+def set_cost(uow, station: Station, *, actor: User, product_id: int, cost: Decimal | None,
+             approval: Approval | None = None) -> None:
     if cost is not None and cost < 0:
         raise ValidationError(_("A cost cannot be negative"))
     with uow:
-        require(uow, actor, Permission.ADJUST_STOCK)
+        approver_id = require(uow, actor, Permission.ADJUST_STOCK, approval)
         user = current(uow, actor)
         product = _products(uow, [DocLine(product_id=product_id, qty=Decimal(1))])[product_id]
         uow.stock.set_cost(product_id, None if cost is None else to_minor(cost, station.places))
-        audit(uow, station, actor=user, action="cost_set",
+        audit(uow, station, actor=user, action="cost_set", approver_id=approver_id,
               detail={"sku": product.sku, "cost": None if cost is None else str(cost)})
         uow.commit()
 

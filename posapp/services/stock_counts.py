@@ -20,7 +20,7 @@ from posapp.domain.errors import NotFound, ValidationError
 from posapp.domain.money import qty_from_milli, qty_to_milli
 from posapp.domain.stock import (CountEntry, CountReview, CountScope, StockCount, check_location, count_totals,
                                  parse_qty)
-from posapp.domain.users import Permission, User
+from posapp.domain.users import Approval, Permission, User
 from posapp.i18n import _
 from posapp.services.auth import audit, current, require
 from posapp.services.station import Station
@@ -73,12 +73,12 @@ def _get(uow, number: str, *, sizes: bool = False) -> StockCount:
 
 
 def start_count(uow, station: Station, *, actor: User, categories=(), locations=("sellable",), blind: bool = True,
-                note: str = "", at: datetime | None = None) -> StockCount:
+                note: str = "", at: datetime | None = None, approval: Approval | None = None) -> StockCount:
     """Record what is on hand now for everything in scope. A product cannot be in two open counts."""
     at = at or utcnow()
     note = " ".join(str(note or "").split())[:200]
     with uow:
-        require(uow, actor, Permission.APPROVE_STOCK_COUNT)
+        approver_id = require(uow, actor, Permission.APPROVE_STOCK_COUNT, approval)
         user = current(uow, actor)
         scope = _scope(uow, categories, locations)
         for other in uow.stock.open_scopes(station.store_code):
@@ -91,7 +91,7 @@ def start_count(uow, station: Station, *, actor: User, categories=(), locations=
         ids = _category_ids(uow, scope)
         lines = sum(uow.stock.snapshot(count_id, store_code=station.store_code, location=loc, category_ids=ids)
                     for loc in scope.locations)
-        audit(uow, station, actor=user, action="stock_count_started",
+        audit(uow, station, actor=user, action="stock_count_started", approver_id=approver_id,
               detail={"count": number, "scope": scope.as_dict(), "blind": blind, "lines": lines})
         uow.commit()
     return uow.stock.get_count(number)
@@ -238,12 +238,13 @@ def review_count(uow, *, actor: User, number: str, now: datetime | None = None) 
                        totals=count_totals(lines))
 
 
-def recount(uow, station: Station, *, actor: User, number: str, items: list[tuple[int, str]]) -> int:
+def recount(uow, station: Station, *, actor: User, number: str, items: list[tuple[int, str]],
+            approval: Approval | None = None) -> int:
     """Ask for chosen lines (product id, location) to be counted again: their entries so far stop counting."""
     if not items:
         raise ValidationError(_("Choose the lines to count again"))
     with uow:
-        require(uow, actor, Permission.APPROVE_STOCK_COUNT)
+        approver_id = require(uow, actor, Permission.APPROVE_STOCK_COUNT, approval)
         user = current(uow, actor)
         count = _get(uow, number)
         _must_be_open(uow, count)
@@ -252,29 +253,31 @@ def recount(uow, station: Station, *, actor: User, number: str, items: list[tupl
                 raise NotFound(_("Product {id} at {location} is not a line of count {number}").format(
                     id=pid, location=loc, number=count.number))
         n = uow.stock.recount(count.id, [(int(pid), loc) for pid, loc in items])
-        audit(uow, station, actor=user, action="stock_count_recount",
+        audit(uow, station, actor=user, action="stock_count_recount", approver_id=approver_id,
               detail={"count": count.number, "lines": [[int(p), loc] for p, loc in items][:100]})
         uow.commit()
     return n
 
 
 def approve_count(uow, station: Station, *, actor: User, number: str, uncounted: str = "keep",
-                  at: datetime | None = None) -> Approved:
+                  at: datetime | None = None, approval: Approval | None = None) -> Approved:
     """Post every counted line's variance as a "count" movement, in one transaction, and close the
     count for good. uncounted: keep (lines nobody counted stay as they are: a partial count) or zero
     (nothing was found: they go to 0). Refused if the count was approved, cancelled, or someone else
-    is approving it."""
+    is approving it. With a manager's approval, the count is approved in the manager's name and the
+    audit names both."""
     if uncounted not in ("keep", "zero"):
         raise ValidationError(_("Lines not counted must be kept or set to zero"))
     at = at or utcnow()
     with uow:
-        require(uow, actor, Permission.APPROVE_STOCK_COUNT)
+        approver_id = require(uow, actor, Permission.APPROVE_STOCK_COUNT, approval)
         user = current(uow, actor)
+        owner = current(uow, approval.approver) if approver_id else user  # whose approval the count carries
         count = _get(uow, number)
         if count.status == "approved":
             raise ValidationError(_("Count {number} was already approved by {name}").format(
                 number=count.number, name=count.approved_by))
-        if not uow.stock.claim(count.id, user_id=user.id or None, now=at, stale_before=at - CLAIM_TIMEOUT):
+        if not uow.stock.claim(count.id, user_id=owner.id or None, now=at, stale_before=at - CLAIM_TIMEOUT):
             fresh = uow.stock.get_count(count.number)
             if fresh.status == "approving":
                 raise ValidationError(_("{name} is approving count {number} now").format(
@@ -283,15 +286,17 @@ def approve_count(uow, station: Station, *, actor: User, number: str, uncounted:
                 number=count.number, status=_(fresh.status)))
         uow.commit()  # the claim stands on its own: counting stops, a second approver is told who
     try:
-        return _post_count(uow, station, user=user, count=count, uncounted=uncounted, at=at)
+        return _post_count(uow, station, user=user, owner=owner, approver_id=approver_id, count=count,
+                           uncounted=uncounted, at=at)
     except BaseException:
         with uow:
-            uow.stock.release(count.id, user_id=user.id or None)
+            uow.stock.release(count.id, user_id=owner.id or None)
             uow.commit()
         raise
 
 
-def _post_count(uow, station: Station, *, user: User, count: StockCount, uncounted: str, at: datetime) -> Approved:
+def _post_count(uow, station: Station, *, user: User, owner: User, approver_id: int | None, count: StockCount,
+                uncounted: str, at: datetime) -> Approved:
     claimed = at
     with uow:
         lines = uow.stock.review(count, until=at)
@@ -311,10 +316,10 @@ def _post_count(uow, station: Station, *, user: User, count: StockCount, uncount
         uow.stock.set_posted(count.id, posted)
         announce(uow, station, ref=ref, reason="count", moves=moves, at=at)
         totals = count_totals(lines)
-        if not uow.stock.finish(count.id, user_id=user.id or None, now=at, status="approved",
+        if not uow.stock.finish(count.id, user_id=owner.id or None, now=at, status="approved",
                                 note=f"uncounted={uncounted}", claimed=claimed):
             raise ValidationError(_("Count {number} changed while it was being approved").format(number=count.number))
-        audit(uow, station, actor=user, action="stock_count_approved",
+        audit(uow, station, actor=user, action="stock_count_approved", approver_id=approver_id,
               detail={"count": count.number, "adjusted": len(moves), "counted": totals.counted,
                       "not_counted": totals.not_counted, "uncounted": uncounted,
                       "gain": str(totals.gain_value), "loss": str(totals.loss_value)})
@@ -327,12 +332,13 @@ def _post_count(uow, station: Station, *, user: User, count: StockCount, uncount
                                        totals=totals))
 
 
-def cancel_count(uow, station: Station, *, actor: User, number: str, reason: str) -> StockCount:
+def cancel_count(uow, station: Station, *, actor: User, number: str, reason: str,
+                 approval: Approval | None = None) -> StockCount:
     reason = " ".join(str(reason or "").split())
     if not reason:
         raise ValidationError(_("Say why the count is cancelled"))
     with uow:
-        require(uow, actor, Permission.APPROVE_STOCK_COUNT)
+        approver_id = require(uow, actor, Permission.APPROVE_STOCK_COUNT, approval)
         user = current(uow, actor)
         count = _get(uow, number)
         now = utcnow()
@@ -340,7 +346,7 @@ def cancel_count(uow, station: Station, *, actor: User, number: str, reason: str
                                 stale_before=now - CLAIM_TIMEOUT):
             raise ValidationError(_("Count {number} is {status}: it can no longer be changed").format(
                 number=count.number, status=_(count.status)))
-        audit(uow, station, actor=user, action="stock_count_cancelled", detail={"count": count.number,
+        audit(uow, station, actor=user, action="stock_count_cancelled", approver_id=approver_id, detail={"count": count.number,
                                                                                "reason": reason})
         uow.commit()
     return uow.stock.get_count(count.number)

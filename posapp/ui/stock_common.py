@@ -47,8 +47,9 @@ QLabel#stock_message[tone="info"] { color: #1a4d8f; }
 
 @dataclass
 class Access:
-    """The logged-in user and the approvals a manager's PIN gave for this visit. The stock services
-    other than adjust_stock take no approval, so what a PIN allowed is done as the approving manager."""
+    """The logged-in user and the approvals a manager's PIN gave for this visit. What changes stock is
+    done by the user with the approval (the audit names both); what only reads (lists, reviews, papers)
+    is read as the approving manager."""
 
     user: User
     approvals: dict[Permission, Approval] = field(default_factory=dict)

@@ -215,7 +215,8 @@ class CountsPage(QWidget):
         dialog.deleteLater()
         if not accepted or values is None:
             return
-        store, actor = self.store, self.access.actor(Permission.APPROVE_STOCK_COUNT)
+        store, actor = self.store, self.access.user
+        approval = self.access.approval(Permission.APPROVE_STOCK_COUNT)
         self.busy.start(_("Starting the count: recording what is on hand…"))
         self.buttons["count_start"].setEnabled(False)
 
@@ -230,7 +231,8 @@ class CountsPage(QWidget):
             self.buttons["count_start"].setEnabled(True)
             self.refuse(text)
 
-        self.runner.run(lambda: count_service.start_count(store.uow(), store.station, actor=actor, **values),
+        self.runner.run(lambda: count_service.start_count(store.uow(), store.station, actor=actor, approval=approval,
+                                                          **values),
                         while_open(self, self.busy.wrap(started)), while_open(self, self.busy.wrap(refused)))
 
     def count(self) -> None:
@@ -249,7 +251,8 @@ class CountsPage(QWidget):
         from posapp.ui.stock_review import ReviewWindow
 
         window = ReviewWindow(store=self.store, runner=self.runner,
-                              user=self.access.actor(Permission.APPROVE_STOCK_COUNT), number=count.number, parent=self)
+                              user=self.access.actor(Permission.APPROVE_STOCK_COUNT), number=count.number, parent=self,
+                              doer=self.access.user, approval=self.access.approval(Permission.APPROVE_STOCK_COUNT))
         window.changed.connect(lambda number: self.reload(select=number))
         _show(window)
 
@@ -303,12 +306,13 @@ class CountsPage(QWidget):
                                             "posted.").format(number=count.number))
         if not ok:
             return
-        store, actor, number = self.store, self.access.actor(Permission.APPROVE_STOCK_COUNT), count.number
+        store, actor, number = self.store, self.access.user, count.number
+        approval = self.access.approval(Permission.APPROVE_STOCK_COUNT)
 
         def done(cancelled: StockCount) -> None:
             self.info(_("Count {number} cancelled").format(number=cancelled.number))
             self.reload()
 
         self.runner.run(lambda: count_service.cancel_count(store.uow(), store.station, actor=actor, number=number,
-                                                           reason=reason),
+                                                           reason=reason, approval=approval),
                         while_open(self, done), while_open(self, self.refuse))

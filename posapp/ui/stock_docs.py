@@ -242,7 +242,8 @@ class ReceivingPage(QWidget):
         if not self.lines:
             self.refuse(_("Nothing to post: scan what came in first"))
             return
-        store, actor, lines = self.store, self.access.actor(Permission.RECEIVE_STOCK), list(self.lines)
+        store, actor, lines = self.store, self.access.user, list(self.lines)
+        approval = self.access.approval(Permission.RECEIVE_STOCK)
         supplier, delivery_note, note = self.supplier.text(), self.note_number.text(), self.note.text()
 
         def done(doc: StockDoc) -> None:
@@ -263,7 +264,8 @@ class ReceivingPage(QWidget):
         self.post_button.setEnabled(False)
         self.busy.start(_("Posting…"))
         self.runner.run(lambda: stock_service.receive_stock(store.uow(), store.station, actor=actor, lines=lines,
-                                                            supplier=supplier, delivery_note=delivery_note, note=note),
+                                                            supplier=supplier, delivery_note=delivery_note, note=note,
+                                                            approval=approval),
                         while_open(self, self.busy.wrap(done)), while_open(self, self.busy.wrap(refused)))
 
 
@@ -370,11 +372,11 @@ class AdjustPage(QWidget):
             return
 
         def call(approval):
-            actor = approval.approver if approval is not None else self.access.user
             product, _weight = find_product(store, text)
             qty = parse_qty(qty_typed, weighed=product.weighed)
-            return stock_service.transfer_stock(store.uow(), store.station, actor=actor, product_id=product.id,
-                                                qty=qty, source=source, target=target, note=note)
+            return stock_service.transfer_stock(store.uow(), store.station, actor=self.access.user,
+                                                product_id=product.id, qty=qty, source=source, target=target,
+                                                note=note, approval=approval)
 
         def done(doc: StockDoc) -> None:
             for f in (self.move_product, self.move_qty, self.move_note):

@@ -105,12 +105,12 @@ class LevelsPage(QWidget):
         except PosError as exc:
             self.refuse(str(exc))
             return
-        store, actor = self.store, self.access.actor(Permission.ADJUST_STOCK)
+        store, actor, approval = self.store, self.access.user, self.access.approval(Permission.ADJUST_STOCK)
 
         def work():
             product, _weight = find_product(store, text)
             stock_service.set_reorder_level(store.uow(), store.station, actor=actor, product_id=product.id,
-                                            level=level)
+                                            level=level, approval=approval)
             return product
 
         def done(product) -> None:

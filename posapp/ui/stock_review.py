@@ -216,9 +216,12 @@ class ApproveDialog(QDialog):
 class ReviewWindow(QDialog):
     changed = Signal(str)  # the count's number, after a recount, an approval
 
-    def __init__(self, *, store, runner, user, number: str, parent=None):
+    def __init__(self, *, store, runner, user, number: str, parent=None, doer=None, approval=None):
+        """user reads the review; doer (default: user) recounts and approves, with a manager's approval
+        when the window was opened with a PIN, so the audit names both."""
         super().__init__(parent)
         self.store, self.runner, self.user, self.number = store, runner, user, number
+        self.doer, self.approval = doer or user, approval
         self.currency, self.tz = store.station.currency, store.station.timezone
         self.review: CountReview | None = None
         self.setWindowTitle(_("Review count {number}").format(number=number))
@@ -380,7 +383,7 @@ class ReviewWindow(QDialog):
         if not lines:
             tell(self.message, _("Select the lines to count again"), "error")
             return
-        store, user, number = self.store, self.user, self.number
+        store, user, number, approval = self.store, self.doer, self.number, self.approval
         items = [(ln.product_id, ln.location) for ln in lines]
 
         def done(n: int) -> None:
@@ -391,7 +394,7 @@ class ReviewWindow(QDialog):
 
         self._busy(_("Sending lines back to be counted…"))
         self.runner.run(lambda: count_service.recount(store.uow(), store.station, actor=user, number=number,
-                                                      items=items),
+                                                      items=items, approval=approval),
                         while_open(self, self.busy.wrap(done)), while_open(self, self._refused))
 
     def approve(self) -> None:
@@ -402,7 +405,7 @@ class ReviewWindow(QDialog):
         dialog.deleteLater()
         if not accepted:
             return
-        store, user, number = self.store, self.user, self.number
+        store, user, number, approval = self.store, self.doer, self.number, self.approval
 
         def done(approved) -> None:
             self.busy.stop()
@@ -413,5 +416,5 @@ class ReviewWindow(QDialog):
 
         self._busy(_("Approving: posting the variances…"))
         self.runner.run(lambda: count_service.approve_count(store.uow(), store.station, actor=user, number=number,
-                                                            uncounted=uncounted),
+                                                            uncounted=uncounted, approval=approval),
                         while_open(self, done), while_open(self, self._refused))

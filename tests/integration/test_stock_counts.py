@@ -236,3 +236,24 @@ def test_a_scale_labels_own_code_carries_no_weight_and_is_refused(uow, station, 
     done = counts.record_entry(uow, station, actor=cashier, number=count.number, sku=weighed.sku, qty="1.25")
     assert done.entry.qty == D("1.250")
     assert counts.counts(uow, station, actor=cashier)[0].counted == 1
+
+
+def test_a_supervisor_with_a_managers_pin_approves_and_the_audit_names_both(uow, station, store):
+    from posapp.domain.users import Approval, Permission, Role
+    from posapp.services.auth import hash_pin
+
+    manager, cashier = store
+    supervisor = uow.users.add(username="s1", name="值班主管", role=Role.SUPERVISOR, pin_hash=hash_pin("7777"))
+    a = pieces(uow)[0]
+    ok = Approval(approver=manager, permission=Permission.APPROVE_STOCK_COUNT)
+    with pytest.raises(PermissionDenied):
+        counts.start_count(uow, station, actor=supervisor, at=AT)
+    count = counts.start_count(uow, station, actor=supervisor, approval=ok, at=AT)
+    scan(uow, station, cashier, count.number, a, qty="3", at=AT + timedelta(minutes=1))
+    done = counts.approve_count(uow, station, actor=supervisor, approval=ok, number=count.number,
+                                at=AT + timedelta(minutes=2))
+    assert done.count.approved_by == "店长" and on_hand(uow, station, a) == D(3)
+    entry = uow.audit.recent(limit=1)[0]
+    assert (entry.action, entry.actor, entry.approver) == ("stock_count_approved", "s1", "m1")
+    moved = uow.stock.movements(station.store_code, uow.catalog.by_sku(a).id, limit=1)[0]
+    assert (moved.reason, moved.user) == ("count", "值班主管")
