@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from posapp import __version__
-from posapp.cli import cases, members, promotions, stock, sync
+from posapp.cli import cases, members, promotions, provision, stock, sync
 from posapp.cli.common import _ask_pin, _fail, _open, _out, _progress
 from posapp.domain.errors import PosError
 
@@ -361,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     cases.add_parsers(sub, common)
     sync.add_parsers(sub, common)
     stock.add_parsers(sub, common)
+    provision.add_parsers(sub, common)
     return parser
 
 
