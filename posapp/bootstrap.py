@@ -27,6 +27,7 @@ class Store:
     config: Config
     station: Station
     db: object
+    backup: Path | None = None  # the backup taken before this start's upgrade (SQLite), if any
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db)
@@ -47,14 +48,22 @@ def open_store(config: Config, *, upgrade: bool = True) -> tuple[Store, list[str
     """Open the configured database and bring its schema up to date (backed up first)."""
     db = dbmod.bind(config.database_url)
     applied: list[str] = []
+    backup = None
     if upgrade:
-        applied, backup = migrations.upgrade_with_backup(
-            db_path=dbmod.sqlite_path(config.database_url), backup_dir=backup_dir(), db=db)
+        try:
+            applied, backup = migrations.upgrade_with_backup(
+                db_path=dbmod.sqlite_path(config.database_url), backup_dir=backup_dir(), db=db)
+        except migrations.MigrationFailed as exc:
+            log.error("upgrading %s failed at %s: %s (restored: %s; backup: %s; applied and kept: %s)",
+                      dbmod.redact(config.database_url), exc.migration, exc, "yes" if exc.restored else "no",
+                      exc.backup or "none taken", ", ".join(exc.kept) or "none")
+            raise
         if applied:
-            log.info("migrated %s (backup: %s)", ", ".join(applied), backup)
+            log.info("migrated %s (backup: %s)", ", ".join(applied),
+                     backup or "none: a new database, or PostgreSQL (each migration is its own transaction)")
     elif migrations.pending(db):
         raise StorageError("the database needs 'posapp-admin migrate' first")
-    return Store(config=config, station=Station.from_config(config), db=db), applied
+    return Store(config=config, station=Station.from_config(config), db=db, backup=backup), applied
 
 
 def load_and_open(config_path=None, *, upgrade: bool = True) -> tuple[Store, list[str]]:

@@ -22,7 +22,7 @@ import tomli_w
 from babel.numbers import get_currency_name
 
 from posapp.domain.barcode import DEFAULT_EMBEDDED_RULES, EmbeddedRule, parse_embedded_rules
-from posapp.domain.errors import ConfigError, ValidationError
+from posapp.domain.errors import ConfigError, ConfigNotFound, ValidationError
 
 APP = "posapp"
 FILE_NAME = "posapp.toml"
@@ -100,7 +100,7 @@ def site_config_path() -> Path:
 
 
 def find_config(explicit: str | os.PathLike | None = None) -> Path:
-    """The file to use, or ConfigError saying where we looked."""
+    """The file to use, or ConfigNotFound saying where we looked."""
     if explicit:
         return Path(explicit)
     env = os.environ.get("POSAPP_CONFIG")
@@ -109,7 +109,7 @@ def find_config(explicit: str | os.PathLike | None = None) -> Path:
     for candidate in (default_config_path(), site_config_path()):
         if candidate.is_file():
             return candidate
-    raise ConfigError(
+    raise ConfigNotFound(
         f"no configuration found: pass --config PATH, set POSAPP_CONFIG, or run "
         f"'posapp-admin init' (looked in {default_config_path()} and {site_config_path()})"
     )

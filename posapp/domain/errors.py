@@ -27,5 +27,9 @@ class ConfigError(PosError):
     """The configuration file is missing, unreadable or has a bad key."""
 
 
+class ConfigNotFound(ConfigError):
+    """No configuration file anywhere posapp looks (a new terminal: the till offers its first-run set-up)."""
+
+
 class StorageError(PosError):
     """The database could not be opened, migrated or written."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,11 +61,21 @@ def migrate(db=None, *, target: str | None = None, directory: Path | None = None
     return applied
 
 
+class MigrationFailed(StorageError):
+    """A start-up upgrade failed: which migration, what stayed, and whether the backup was put back."""
+
+    def __init__(self, message: str, *, migration: str | None, reason: str, kept: list[str],
+                 backup: Path | None, restored: bool):
+        super().__init__(message)
+        self.migration, self.reason, self.kept = migration, reason, kept
+        self.backup, self.restored = backup, restored
+
+
 def upgrade_with_backup(*, db_path: Path | None, backup_dir: Path, db=None) -> tuple[list[str], Path | None]:
     """Start-up upgrade: on SQLite take an online backup first and restore it if anything fails.
 
-    On PostgreSQL every migration runs in its own transaction (DDL is transactional there),
-    so a failing one leaves the schema at the last good migration.
+    Each migration runs in its own transaction (DDL is transactional on SQLite and PostgreSQL), so a
+    failing one is rolled back; on PostgreSQL the ones before it stay applied (no backup is taken here).
     """
     states = status(db)
     todo = [s.name for s in states if s.applied is None]
@@ -74,15 +85,37 @@ def upgrade_with_backup(*, db_path: Path | None, backup_dir: Path, db=None) -> t
     fresh = len(todo) == len(states)  # a new, empty database has nothing to lose
     if is_sqlite(db) and db_path is not None and db_path.exists() and not fresh:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup = sqlite_backup(db_path, backup_dir / f"{db_path.stem}-{stamp}-before-{todo[0]}.db")
+        target = backup_dir / f"{db_path.stem}-{stamp}-before-{todo[0]}.db"
+        try:
+            backup = sqlite_backup(db_path, target)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"could not back up {db_path} to {target} before upgrading ({exc}); "
+                               "nothing was changed") from exc
         log.info("backed up %s to %s before migrating", db_path, backup)
     try:
         return migrate(db), backup
     except StorageError as exc:
-        if backup is not None:
-            restore_sqlite(backup, db_path, db=db)
-            raise StorageError(f"{exc}; the database was restored from {backup}") from exc
-        raise
+        raise _failed(exc, todo=todo, db=db, db_path=db_path, backup=backup) from exc
+
+
+def _failed(exc: StorageError, *, todo: list[str], db, db_path: Path | None, backup: Path | None) -> MigrationFailed:
+    try:
+        left = pending(db)  # the failing migration was rolled back: it is the first still pending
+    except Exception:  # noqa: BLE001 (the failure itself is what gets reported)
+        left = todo
+    failed = left[0] if left else None
+    kept = [name for name in todo if name not in left]
+    facts = dict(migration=failed, reason=str(exc.__cause__ or exc))
+    if backup is None:
+        return MigrationFailed(str(exc), **facts, kept=kept, backup=None, restored=False)
+    try:
+        restore_sqlite(backup, db_path, db=db)
+    except Exception as again:  # noqa: BLE001 (reported with the backup's path, for IT to copy back)
+        log.error("restoring %s from %s failed: %s", db_path, backup, again)
+        return MigrationFailed(f"{exc}; restoring the backup {backup} failed too ({again}): put it back by hand",
+                               **facts, kept=kept, backup=backup, restored=False)
+    return MigrationFailed(f"{exc}; the database was restored from {backup}", **facts, kept=[],
+                           backup=backup, restored=True)
 
 
 def restore_sqlite(backup: Path, db_path: Path, *, db=None) -> None:

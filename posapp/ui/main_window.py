@@ -257,8 +257,30 @@ class MainWindow(QMainWindow):
                                refuse=lambda message: self.statusBar().showMessage(message, 15000))
 
     def about(self) -> None:
-        QMessageBox.about(self, _("About posapp"),
-                          f"posapp {__version__}\n{self.store.config.path}\n{redact(self.store.config.database_url)}")
+        """Version, Python and Qt, and where this terminal keeps its config, database, logs and data (for IT)."""
+        import logging
+        import platform
+        from pathlib import Path
+
+        import platformdirs
+        import PySide6
+        from PySide6.QtCore import Qt, qVersion
+
+        from posapp.config import APP
+
+        cfg, data = self.store.config, platformdirs.user_data_dir(APP, appauthor=False)
+        logs = [h.baseFilename for h in logging.getLogger().handlers if getattr(h, "posapp_log", False)]
+        log_folder = str(Path(logs[0]).parent) if logs else platformdirs.user_log_dir(APP, appauthor=False)
+        rows = [(_("Python"), platform.python_version()), ("Qt", f"{qVersion()} (PySide6 {PySide6.__version__})"),
+                (_("Store"), f"{cfg.store.code} {cfg.store.name}"), (_("Terminal"), cfg.terminal_code),
+                (_("Configuration"), str(cfg.path)), (_("Database"), redact(cfg.database_url)),
+                (_("Logs and crash reports"), log_folder), (_("Data"), data),
+                (_("Backups"), str(Path(data) / "backups"))]
+        box = QMessageBox(QMessageBox.Information, _("About posapp"), f"posapp {__version__}", QMessageBox.Ok, self)
+        box.setObjectName("about")
+        box.setInformativeText("\n".join(f"{label}: {value}" for label, value in rows))
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)  # IT copies the paths from here
+        box.exec()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.timer.stop()
