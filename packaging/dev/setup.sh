@@ -135,7 +135,7 @@ fi
 
 # Re-install only when the project metadata changed (or the previous run failed).
 extra=""
-[ "$WITH_TEST" = 1 ] && extra="[test]"
+[ "$WITH_TEST" = 1 ] && extra="[test,build]"  # build: PyInstaller, for tests/packaging
 stamp="$VENV/.posapp-setup-stamp"
 meta="$({ cat pyproject.toml setup.cfg setup.py 2>/dev/null || true; } | cksum | cut -d' ' -f1)"
 want_plain="$meta"
