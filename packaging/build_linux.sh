@@ -232,7 +232,8 @@ if [ "$WITH_DEB" = 1 ]; then
     [ -n "$glibc" ] || die "could not read the glibc version the bundle needs (objdump)"
     # libdrm2: the EGL platform plugins (eglfs, a till without X11 or Wayland).
     depends+=("libc6 (>= $glibc)" "libstdc++6" "libgcc-s1" "libdrm2" "tzdata" "fonts-noto-cjk | fonts-wqy-microhei")
-    if [ -d "$BUNDLE/_internal/usb" ]; then depends+=("libusb-1.0-0"); fi  # pyusb loads the system's libusb
+    # pyusb (bundled inside the Python archive, so no folder shows it) loads the system's libusb.
+    if "$VPY" -c "import usb" >/dev/null 2>&1; then depends+=("libusb-1.0-0"); fi
 
     check_depends "${depends[@]}"
 
