@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from posapp import __version__
-from posapp.cli import cases, members, promotions, provision, stock, sync
+from posapp.cli import cases, members, promotions, provision, report_people, report_products, stock, sync
 from posapp.cli.common import _ask_pin, _fail, _open, _out, _progress
 from posapp.domain.errors import PosError
 
@@ -220,6 +220,8 @@ def cmd_report(args) -> int:
 
     if args.kind == "promotions":
         return promotions.report_promotions(args)
+    if getattr(args, "report_func", None) is not None:  # the reports of posapp/cli/report_*.py
+        return args.report_func(args)
     store = _open(args)
     cfg, uow, st = store.config, store.uow(), store.station
     if args.kind == "sales":
@@ -349,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--terminal", metavar="CODE", help="only this till (default: the whole store)")
     q.add_argument("--format", choices=["text", "json"], default="text")
     promotions.add_report_parser(rsub, common)
+    report_products.add_report_parsers(rsub, common)
+    report_people.add_report_parsers(rsub, common)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("backup", parents=[common], help="online backup of the database to PATH")
