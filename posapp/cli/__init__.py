@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 from posapp import __version__
-from posapp.cli import cases, members, promotions, provision, report_people, report_products, stock, sync
+from posapp.cli import (cases, members, promotions, provision, report_people, report_products, report_sales_period,
+                        stock, sync)
 from posapp.cli.common import _ask_pin, _fail, _open, _out, _progress
 from posapp.domain.errors import PosError
 
@@ -352,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=["text", "json"], default="text")
     promotions.add_report_parser(rsub, common)
     report_products.add_report_parsers(rsub, common)
+    report_sales_period.add_report_parsers(rsub, common)
     report_people.add_report_parsers(rsub, common)
     p.set_defaults(func=cmd_report)
 
