@@ -18,8 +18,9 @@ def add_report_parsers(rsub, common) -> None:
         q = rsub.add_parser(kind, parents=[common], help=help_text)
         q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
         q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-        q.add_argument("--format", choices=["text", "json", "csv"], default="text")
-        q.add_argument("--out", metavar="PATH", help="write the report to this file instead of stdout")
+        q.add_argument("--format", choices=["text", "json", "csv", "pdf"], default="text")
+        q.add_argument("--out", metavar="PATH",
+                       help="write the report to this file instead of stdout (needed for pdf)")
         q.set_defaults(report_func=report_people)
 
 
@@ -33,6 +34,10 @@ def report_people(args) -> int:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     except ValueError as exc:
         return _fail(f"dates must be YYYY-MM-DD ({exc})")
+    if args.format == "pdf":
+        from posapp.cli.report_sales_period import report_pdf
+
+        return report_pdf(args, args.kind, start, end)
     store = _open(args)
     make = payments_report if args.kind == "payments" else staff_report
     report = make(store.uow(), store.station, actor=SYSTEM, start=start, end=end)

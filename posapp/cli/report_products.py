@@ -18,8 +18,8 @@ def add_report_parsers(rsub, common) -> None:
                         help="per product and category: units, net sales, margin, share, ABC; slow movers")
     q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
     q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--format", choices=["text", "json", "csv"], default="text")
-    q.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
+    q.add_argument("--format", choices=["text", "json", "csv", "pdf"], default="text")
+    q.add_argument("--out", metavar="PATH", help="write to this file instead of stdout (needed for pdf)")
     q.add_argument("--slow-days", type=int, default=30, metavar="N",
                    help="slow movers: stock on hand and no sale in the N days before the end (default 30)")
     q.set_defaults(report_func=report_products)
@@ -36,6 +36,10 @@ def report_products(args) -> int:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     except ValueError as exc:
         return _fail(f"dates must be YYYY-MM-DD ({exc})")
+    if args.format == "pdf":
+        from posapp.cli.report_sales_period import report_pdf
+
+        return report_pdf(args, "products", start, end, slow_days=args.slow_days)
     store = _open(args)
     locale = store.config.store.locale
     try:

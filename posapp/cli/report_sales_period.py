@@ -19,8 +19,8 @@ def add_report_parsers(rsub, common) -> None:
                         help="sales of a period by store-local day, hour and weekday, with comparisons")
     q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
     q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--format", choices=["text", "json", "csv"], default="text")
-    q.add_argument("--out", metavar="PATH", help="write to this file instead of stdout")
+    q.add_argument("--format", choices=["text", "json", "csv", "pdf"], default="text")
+    q.add_argument("--out", metavar="PATH", help="write to this file instead of stdout (needed for pdf)")
     q.set_defaults(report_func=report_period)
 
 
@@ -35,6 +35,8 @@ def report_period(args) -> int:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     except ValueError as exc:
         return _fail(f"dates must be YYYY-MM-DD ({exc})")
+    if args.format == "pdf":
+        return report_pdf(args, "period", start, end)
     store = _open(args)
     locale = store.config.store.locale
     try:
@@ -55,6 +57,25 @@ def report_period(args) -> int:
     else:
         sys.stdout.write(("\ufeff" if args.format == "csv" else "") + text)
         sys.stdout.flush()
+    return 0
+
+
+def report_pdf(args, name: str, start, end, **options) -> int:
+    """`--format pdf --out PATH` of the report commands: services.report_files.write_report_pdf."""
+    from posapp.domain.errors import PosError
+    from posapp.services.auth import SYSTEM
+    from posapp.services.report_files import write_report_pdf
+
+    if not args.out:
+        return _fail("--format pdf needs --out PATH")
+    store = _open(args)
+    try:
+        path = write_report_pdf(store.uow(), store.station, actor=SYSTEM, name=name, start=start, end=end,
+                                path=args.out, store=store.config.store.name, locale=store.config.store.locale,
+                                **options)
+    except PosError as exc:
+        return _fail(str(exc))
+    print(f"written to {path}", file=sys.stderr, flush=True)
     return 0
 
 

@@ -1,0 +1,135 @@
+"""The analysis reports as PDFs (issue 10): each of period, products, payments and staff written through
+write_report_pdf on the month of test_product_report, read back with pdftotext: the Chinese names, the
+period, "第 1 / N 页" and the totals; a bad folder; and `posapp-admin report ... --format pdf`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date
+
+import pytest
+from admin_run import run_admin
+from test_product_report import open_the_month
+
+from posapp.domain.errors import PermissionDenied, PosError
+from posapp.domain.users import Role
+from posapp.services.auth import hash_pin
+from posapp.services.report_files import write_report_pdf
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+NOV = dict(start=date(2025, 11, 1), end=date(2025, 11, 30))
+
+
+@pytest.fixture
+def month(uow, station):
+    return open_the_month(uow, station)
+
+
+@pytest.fixture
+def cli_store(tmp_path):
+    from posapp.bootstrap import open_store
+    from posapp.config import load_config
+
+    init = run_admin(tmp_path, "init", "--admin-pin", "2468")
+    assert init.returncode == 0, init
+    store, _ = open_store(load_config(tmp_path / "posapp.toml"))
+    open_the_month(store.uow(), store.station)
+    store.close()
+    return tmp_path
+
+
+def text_of(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def pages_ok(text: str) -> None:
+    found = re.findall(r"第\s*(\d+)\s*/\s*(\d+)\s*页", text)
+    assert found and found[0][0] == "1", text[-400:]
+    assert all(total == found[0][1] for _page, total in found)
+    assert len(found) == int(found[0][1])
+
+
+def test_each_report_as_a_pdf(uow, station, month, tmp_path):
+    texts = {}
+    for name in ("period", "products", "payments", "staff"):
+        out = write_report_pdf(uow, station, actor=month, name=name, path=tmp_path / f"{name}.pdf",
+                               store="测试店", **NOV)
+        assert out == tmp_path / f"{name}.pdf" and out.read_bytes().startswith(b"%PDF")
+        texts[name] = text_of(out)
+        assert "2025-11-01" in texts[name] and "2025-11-30" in texts[name]
+        assert "测试店" in texts[name]
+        pages_ok(texts[name])
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
+
+    period = texts["period"]
+    assert "74.00" in period and "2025-11-05" in period  # net of the month; a day row
+    products = texts["products"]
+    for word in ("鲜牛奶", "薯片", "酸奶", "湿巾", "纸巾", "乳制品", "74.00", "44.6"):
+        assert word in products, word
+    assert re.search(r"鲜牛奶.*33\.00.*A", products)
+    assert "赵店长" in texts["staff"]
+    assert "现金" in texts["payments"] or "cash" in texts["payments"]
+
+
+def test_the_rules(uow, station, month, tmp_path):
+    cashier = uow.users.add(username="c1", name="李收银", role=Role.CASHIER, pin_hash=hash_pin("1357"))
+    with pytest.raises(PermissionDenied):
+        write_report_pdf(uow, station, actor=cashier, name="period", path=tmp_path / "x.pdf", **NOV)
+    with pytest.raises(PosError):
+        write_report_pdf(uow, station, actor=month, name="period", path=tmp_path / "no" / "x.pdf", **NOV)
+    with pytest.raises(PosError):
+        write_report_pdf(uow, station, actor=month, name="weather", path=tmp_path / "x.pdf", **NOV)
+    assert [p for p in tmp_path.iterdir() if ".pdf" in p.name] == []
+
+
+def test_admin_report_as_pdf(cli_store):
+    out = cli_store / "products.pdf"
+    ok = run_admin(cli_store, "report", "products", "--from", "2025-11-01", "--to", "2025-11-30",
+                   "--format", "pdf", "--out", out)
+    assert ok.returncode == 0, ok
+    assert "鲜牛奶" in text_of(out)
+    period = run_admin(cli_store, "report", "period", "--from", "2025-11-01", "--to", "2025-11-30",
+                       "--format", "pdf", "--out", cli_store / "period.pdf")
+    assert period.returncode == 0, period
+    staff = run_admin(cli_store, "report", "staff", "--from", "2025-11-01", "--to", "2025-11-30",
+                      "--format", "pdf", "--out", cli_store / "staff.pdf")
+    assert staff.returncode == 0, staff
+    missing = run_admin(cli_store, "report", "products", "--from", "2025-11-01", "--to", "2025-11-30",
+                        "--format", "pdf")
+    assert missing.returncode != 0 and "--out PATH" in missing.stderr
+
+
+def test_keep_pages(uow, station, month, tmp_path):  # POSAPP_PDF_DIR=folder: keep the PDFs to look at
+    import os
+
+    keep = os.environ.get("POSAPP_PDF_DIR")
+    if not keep:
+        pytest.skip("set POSAPP_PDF_DIR to keep the PDFs")
+    for name in ("period", "products", "payments", "staff"):
+        write_report_pdf(uow, station, actor=month, name=name, path=f"{keep}/{name}.pdf", store="测试店", **NOV)
+
+
+def test_a_long_table_splits_between_rows_with_its_heads_on_every_page(tmp_path):
+    from decimal import Decimal as D
+
+    from posapp.domain.product_analysis import ProductLine, ProductReport, analyse, by_category
+    from posapp.reports.analysis_pdf import products_pdf
+
+    lines = analyse(ProductLine(product_id=i, sku=f"{9000 + i}", name=f"长名字的商品第{i}号",
+                                category=f"类{i % 7}/子类",
+                                units=D(i), net=D(i * 3), net_ex_tax=D(i * 3), cost=None, margin=None)
+                    for i in range(1, 201))
+    report = ProductReport(store="S001", start=date(2025, 11, 1), end=date(2025, 11, 30), currency="CNY", places=2,
+                           slow_days=30, total=sum(ln.net for ln in lines), products=lines,
+                           categories=by_category(lines), top_categories=by_category(lines, top=True), slow_movers=())
+    pages = products_pdf(report, store="测试店", currency="CNY", tz="Asia/Shanghai", path=tmp_path / "long.pdf")
+    text = text_of(tmp_path / "long.pdf")
+    assert pages >= 4
+    pages_ok(text)
+    for page in text.split("\f")[1:pages]:  # every page after the first goes on under the column heads
+        assert "货号" in page and "商品" in page
+    for i in range(1, 201):  # every row whole, on one line
+        assert re.search(rf"{9000 + i}\s+长名字的商品第{i}号\s", text), i
