@@ -7,6 +7,7 @@ so Chinese labels print. A chart that does not fit what is left of a page starts
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from posapp.reports.stock_pdf import MARGIN, MM, WIDTH, Col, Ledger, amount, qty
@@ -132,6 +133,8 @@ def bar_chart(labels: list[str], series: list[list[float]], names: list[str], *,
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
 
+    if not labels or not any(series):  # nothing sold: an empty axis rather than reportlab's IndexError
+        labels, series = [""], [[0.0] for _ in (series or [[]])]
     d = Drawing(WIDTH, height)
     c = VerticalBarChart()
     c.x, c.y, c.width, c.height = 14 * MM, 12 * MM, WIDTH - 18 * MM, height - 18 * MM
@@ -167,6 +170,8 @@ def line_chart(labels: list[str], values: list[float], *, height: float = 50 * M
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
 
+    if not values:
+        labels, values = [""], [0.0]
     d = Drawing(WIDTH, height)
     c = HorizontalLineChart()
     c.x, c.y, c.width, c.height = 14 * MM, 10 * MM, WIDTH - 18 * MM, height - 14 * MM
@@ -316,9 +321,10 @@ def staff_pdf(report, *, store: str, currency: str, tz: str, path: str | Path, l
                  m(s.average_basket(p)), f"{s.voided_lines:,}", f"{s.overrides:,}", f"{s.members:,}",
                  f"{s.hours}"])
     staff = report.staff
-    rep.row([t(_("Sum")), f"{sum(s.sales for s in staff):,}", m(sum(s.sales_amount for s in staff)),
-             f"{sum(s.returns for s in staff):,}", m(sum(s.returned for s in staff)),
-             m(sum(s.net for s in staff)), "", f"{sum(s.voided_lines for s in staff):,}",
+    zero = Decimal(0)  # an empty staff list still sums to money
+    rep.row([t(_("Sum")), f"{sum(s.sales for s in staff):,}", m(sum((s.sales_amount for s in staff), zero)),
+             f"{sum(s.returns for s in staff):,}", m(sum((s.returned for s in staff), zero)),
+             m(sum((s.net for s in staff), zero)), "", f"{sum(s.voided_lines for s in staff):,}",
              f"{sum(s.overrides for s in staff):,}", f"{sum(s.members for s in staff):,}", ""], strong=True)
     return rep.write(path)
 

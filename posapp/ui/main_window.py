@@ -153,6 +153,10 @@ class MainWindow(QMainWindow):
         stock.setObjectName("open_stock")
         stock.triggered.connect(self.open_stock)
         back_office.addAction(stock)
+        reports = QAction(_("Reports…"), self)
+        reports.setObjectName("open_reports")
+        reports.triggered.connect(self.open_reports)
+        back_office.addAction(reports)
         about = QAction(_("About posapp"), self)
         about.triggered.connect(self.about)
         self.menuBar().addMenu(_("&Help")).addAction(about)
@@ -250,6 +254,13 @@ class MainWindow(QMainWindow):
         """Back office: stock counts, receiving, write-offs, low stock, labels; managers or with a manager's PIN."""
         stock_ui.open_stock(parent=self, store=self.store, runner=self.runner, user=self.user,
                             refuse=lambda message: self.statusBar().showMessage(message, 15000))
+
+    def open_reports(self) -> None:
+        """Back office: sales, products, payments and staff reports; managers or with a manager's PIN."""
+        from posapp.ui import reports as reports_ui
+
+        reports_ui.open_reports(parent=self, store=self.store, runner=self.runner, user=self.user,
+                                refuse=lambda message: self.statusBar().showMessage(message, 15000))
 
     def open_counting(self) -> None:
         """Till: the counting view of an open stock count, for any counter."""

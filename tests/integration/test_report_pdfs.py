@@ -133,3 +133,16 @@ def test_a_long_table_splits_between_rows_with_its_heads_on_every_page(tmp_path)
         assert "货号" in page and "商品" in page
     for i in range(1, 201):  # every row whole, on one line
         assert re.search(rf"{9000 + i}\s+长名字的商品第{i}号\s", text), i
+
+
+def test_reports_of_a_period_without_sales_still_make_their_pdfs(uow, station, tmp_path):
+    """A new store, or a day it was closed: every report's PDF is written, with empty charts."""
+    from datetime import date
+
+    from posapp.services.auth import SYSTEM
+    from posapp.services.report_files import write_report_pdf
+
+    for name in ("period", "products", "payments", "staff"):
+        path = write_report_pdf(uow, station, actor=SYSTEM, name=name, start=date(2026, 1, 1), end=date(2026, 1, 1),
+                                path=tmp_path / f"{name}.pdf")
+        assert path.read_bytes().startswith(b"%PDF"), name
