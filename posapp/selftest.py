@@ -274,17 +274,11 @@ def step_escpos(ctx) -> str:
 
 def step_qt(ctx) -> str:
     """The Qt libraries and a platform plugin are there (what a bundle most often lacks); no window."""
-    import PySide6
-    from PySide6.QtCore import QLibraryInfo, qVersion
+    from posapp.ui.qt_check import qt_libraries
 
-    for module in ("PySide6.QtGui", "PySide6.QtWidgets"):  # loading them (and their libraries) is the check
-        importlib.import_module(module)
-
-    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
-    names = sorted(p.stem.removeprefix("libq").removeprefix("q") for p in plugins.glob("*")
-                   if p.suffix in (".so", ".dll", ".dylib"))
+    versions, names, plugins = qt_libraries()
     check(bool(names), f"no Qt platform plugins in {plugins}")
-    return f"PySide6 {PySide6.__version__}, Qt {qVersion()}; platform plugins: {', '.join(names)}"
+    return f"{versions}; platform plugins: {', '.join(names)}"
 
 
 STEPS: list[tuple[str, Callable, tuple[str, ...]]] = [

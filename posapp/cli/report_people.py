@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
-from posapp.cli.common import _fail, _open, _out
+from posapp.cli.common import _open
+from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf
 from posapp.i18n import N_, _
 
 
@@ -16,27 +16,19 @@ def add_report_parsers(rsub, common) -> None:
     for kind, help_text in (("payments", "takings, refunds and net by tender, cash rounding, counts"),
                             ("staff", "per cashier: sales, returns, voids, overrides, members signed up, hours")):
         q = rsub.add_parser(kind, parents=[common], help=help_text)
-        q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
-        q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-        q.add_argument("--format", choices=["text", "json", "csv", "pdf"], default="text")
-        q.add_argument("--out", metavar="PATH",
-                       help="write the report to this file instead of stdout (needed for pdf)")
+        period_arguments(q)
         q.set_defaults(report_func=report_people)
 
 
 def report_people(args) -> int:
-    from datetime import date
-
     from posapp.services.auth import SYSTEM
     from posapp.services.people_reports import payments_report, staff_report
 
-    try:
-        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
-    except ValueError as exc:
-        return _fail(f"dates must be YYYY-MM-DD ({exc})")
+    period = period_of(args)
+    if period is None:
+        return 1
+    start, end = period
     if args.format == "pdf":
-        from posapp.cli.report_sales_period import report_pdf
-
         return report_pdf(args, args.kind, start, end)
     store = _open(args)
     make = payments_report if args.kind == "payments" else staff_report
@@ -49,12 +41,7 @@ def report_people(args) -> int:
         text = buffer.getvalue()
     else:
         text = "\n".join(_text(report, args.kind)) + "\n"
-    if args.out:
-        # Excel opens a CSV as UTF-8 only with a BOM.
-        Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
-        return 0
-    _out(text.rstrip("\n"))
-    return 0
+    return emit(args, text)
 
 
 PAYMENT_HEADS = (N_("Tenders"), N_("Sales"), N_("Amount"), N_("Returns"), N_("Refunded"), N_("Net"))

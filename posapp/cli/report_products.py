@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
-from pathlib import Path
 
 from posapp.cli.common import _fail, _open
+from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf
 from posapp.reports.words import _, words
 
 
@@ -16,29 +15,22 @@ def add_report_parsers(rsub, common) -> None:
     """Adds its reports under `posapp-admin report`; each sets report_func, which cmd_report calls."""
     q = rsub.add_parser("products", parents=[common],
                         help="per product and category: units, net sales, margin, share, ABC; slow movers")
-    q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--format", choices=["text", "json", "csv", "pdf"], default="text")
-    q.add_argument("--out", metavar="PATH", help="write to this file instead of stdout (needed for pdf)")
+    period_arguments(q)
     q.add_argument("--slow-days", type=int, default=30, metavar="N",
                    help="slow movers: stock on hand and no sale in the N days before the end (default 30)")
     q.set_defaults(report_func=report_products)
 
 
 def report_products(args) -> int:
-    from datetime import date
-
     from posapp.domain.errors import PosError
     from posapp.services.auth import SYSTEM
     from posapp.services.product_reports import product_report
 
-    try:
-        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
-    except ValueError as exc:
-        return _fail(f"dates must be YYYY-MM-DD ({exc})")
+    period = period_of(args)
+    if period is None:
+        return 1
+    start, end = period
     if args.format == "pdf":
-        from posapp.cli.report_sales_period import report_pdf
-
         return report_pdf(args, "products", start, end, slow_days=args.slow_days)
     store = _open(args)
     locale = store.config.store.locale
@@ -53,13 +45,7 @@ def report_products(args) -> int:
         text = _csv(report.to_json(), words(locale))
     else:
         text = "\n".join(_text(report.to_json(), words(locale), store.station.timezone)) + "\n"
-    if args.out:
-        # UTF-8 with a BOM, so that Excel opens the Chinese names right.
-        Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="")
-        print(f"written to {args.out}", file=sys.stderr, flush=True)
-    else:
-        sys.stdout.write(("\ufeff" if args.format == "csv" else "") + text)
-        sys.stdout.flush()
+    return emit(args, text)
     return 0
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
-from pathlib import Path
 
 from posapp.cli.common import _fail, _open
+from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf
 from posapp.reports.words import _, words
 
 
@@ -17,24 +16,19 @@ def add_report_parsers(rsub, common) -> None:
     """Adds `period` under `posapp-admin report`; it sets report_func, which cmd_report calls."""
     q = rsub.add_parser("period", parents=[common],
                         help="sales of a period by store-local day, hour and weekday, with comparisons")
-    q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--format", choices=["text", "json", "csv", "pdf"], default="text")
-    q.add_argument("--out", metavar="PATH", help="write to this file instead of stdout (needed for pdf)")
+    period_arguments(q)
     q.set_defaults(report_func=report_period)
 
 
 def report_period(args) -> int:
-    from datetime import date
-
     from posapp.domain.errors import PosError
     from posapp.services.auth import SYSTEM
     from posapp.services.sales_reports import period_sales
 
-    try:
-        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
-    except ValueError as exc:
-        return _fail(f"dates must be YYYY-MM-DD ({exc})")
+    period = period_of(args)
+    if period is None:
+        return 1
+    start, end = period
     if args.format == "pdf":
         return report_pdf(args, "period", start, end)
     store = _open(args)
@@ -50,33 +44,7 @@ def report_period(args) -> int:
         text = _csv(data, words(locale))
     else:
         text = "\n".join(_text(data, words(locale))) + "\n"
-    if args.out:
-        # UTF-8 with a BOM, so that Excel opens the Chinese labels right.
-        Path(args.out).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="")
-        print(f"written to {args.out}", file=sys.stderr, flush=True)
-    else:
-        sys.stdout.write(("\ufeff" if args.format == "csv" else "") + text)
-        sys.stdout.flush()
-    return 0
-
-
-def report_pdf(args, name: str, start, end, **options) -> int:
-    """`--format pdf --out PATH` of the report commands: services.report_files.write_report_pdf."""
-    from posapp.domain.errors import PosError
-    from posapp.services.auth import SYSTEM
-    from posapp.services.report_files import write_report_pdf
-
-    if not args.out:
-        return _fail("--format pdf needs --out PATH")
-    store = _open(args)
-    try:
-        path = write_report_pdf(store.uow(), store.station, actor=SYSTEM, name=name, start=start, end=end,
-                                path=args.out, store=store.config.store.name, locale=store.config.store.locale,
-                                **options)
-    except PosError as exc:
-        return _fail(str(exc))
-    print(f"written to {path}", file=sys.stderr, flush=True)
-    return 0
+    return emit(args, text)
 
 
 _KEYS = ("sales", "gross_sales", "discounts", "returned", "net_sales", "tax", "average_basket", "items_per_basket")
