@@ -84,7 +84,7 @@ def take_exchange(uow, station: Station, *, actor: User, number: str, asked: lis
         if sale is None or sale.is_return:
             raise NotFound(_("No sale with receipt number {number}").format(number=number))
         approver = check_window(uow, station, sale, actor=actor, approval=approval, now=now)
-        result = _plan(uow, station, sale, asked)
+        result = _plan(uow, station, sale, asked, at=now)
         credit = exchange_credit(result, totals.total)
         paid_credit = sum((p.amount for p in tendering.payments if p.tender == "exchange"), ZERO)
         if paid_credit != credit:

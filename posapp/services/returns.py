@@ -119,7 +119,8 @@ def plan(uow, station: Station, number: str, asked: list[Asked]) -> ReturnPlan:
     return _plan(uow, station, uow.sales.get(number=_receipt_number(number)), asked)
 
 
-def _plan(uow, station: Station, sale: Sale | None, asked: list[Asked]) -> ReturnPlan:
+def _plan(uow, station: Station, sale: Sale | None, asked: list[Asked], *, at: datetime | None = None) -> ReturnPlan:
+    """What a return would do; `at`: the return's moment (the points the member has then; default now)."""
     if sale is None or sale.is_return:
         raise NotFound(_("No sale with that receipt number"))
     returns = uow.sales.returns_of(sale.number)
@@ -130,7 +131,7 @@ def _plan(uow, station: Station, sale: Sale | None, asked: list[Asked]) -> Retur
         earlier.points_given = given
         earlier.points_taken += taken
         member = uow.members.by_code(sale.member_code)
-        available = members.available_points(uow, member) if member else 0
+        available = members.available_points(uow, member, at=at) if member else 0
     ids = {a.promotion_id for x in sale.lines for a in x.promotions if a.level in ("basket", "gift")}
     promotions = {i: p for i in ids if (p := uow.promotions.get(i)) is not None}
     return plan_return(sale, asked, earlier=earlier, promotions=promotions,
@@ -163,7 +164,7 @@ def take_return(uow, station: Station, *, actor: User, number: str, asked: list[
         if sale is None:
             raise NotFound(_("No sale with receipt number {number}").format(number=number))
         approvers = [check_window(uow, station, sale, actor=actor, approval=approval, now=now)]
-        result = _plan(uow, station, sale, asked)
+        result = _plan(uow, station, sale, asked, at=now)
         if to_cash and any(r.tender not in ("cash", "points") for r in result.refunds):
             approvers.append(require(uow, actor, Permission.REFUND, approval_for(approval, Permission.REFUND)))
         payments = refund_payments(result, references=references, to_cash=to_cash)
