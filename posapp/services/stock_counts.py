@@ -66,7 +66,7 @@ def _overlaps(a: CountScope, b: CountScope) -> bool:
 
 
 def _get(uow, number: str, *, sizes: bool = False) -> StockCount:
-    count = uow.stock.get_count(str(number or "").strip().upper(), sizes=sizes)
+    count = uow.counts.get_count(str(number or "").strip().upper(), sizes=sizes)
     if count is None:
         raise NotFound(_("No stock count {number}").format(number=number))
     return count
@@ -81,20 +81,20 @@ def start_count(uow, station: Station, *, actor: User, categories=(), locations=
         approver_id = require(uow, actor, Permission.APPROVE_STOCK_COUNT, approval)
         user = current(uow, actor)
         scope = _scope(uow, categories, locations)
-        for other in uow.stock.open_scopes(station.store_code):
+        for other in uow.counts.open_scopes(station.store_code):
             if _overlaps(scope, other.scope):
                 raise ValidationError(_("Count {number} is still open for some of the same products; approve or "
                                         "cancel it first").format(number=other.number))
         number = f"C-{station.store_code}-{uow.sales.next_number(f'count:{station.store_code}'):06d}"
-        count_id = uow.stock.add_count(number=number, store_code=station.store_code, scope=scope, blind=blind,
-                                       user_id=user.id or None, at=at, note=note)
+        count_id = uow.counts.add_count(number=number, store_code=station.store_code, scope=scope, blind=blind,
+                                        user_id=user.id or None, at=at, note=note)
         ids = _category_ids(uow, scope)
-        lines = sum(uow.stock.snapshot(count_id, store_code=station.store_code, location=loc, category_ids=ids)
+        lines = sum(uow.counts.snapshot(count_id, store_code=station.store_code, location=loc, category_ids=ids)
                     for loc in scope.locations)
         audit(uow, station, actor=user, action="stock_count_started", approver_id=approver_id,
               detail={"count": number, "scope": scope.as_dict(), "blind": blind, "lines": lines})
         uow.commit()
-    return uow.stock.get_count(number)
+    return uow.counts.get_count(number)
 
 
 def _category_ids(uow, scope: CountScope) -> list[int] | None:
@@ -147,17 +147,17 @@ def record_entry(uow, station: Station, *, actor: User, number: str, code: str =
             problem = "out_of_scope"
         line = None
         if product is not None and not problem:
-            line = uow.stock.line_of(count.id, product.id, location)
+            line = uow.counts.line_of(count.id, product.id, location)
             if line is None:  # in scope but not in the snapshot: new, or inactive without stock
-                uow.stock.add_line(count.id, product.id, location, snapshot_milli=uow.stock.ledger_at_start(
+                uow.counts.add_line(count.id, product.id, location, snapshot_milli=uow.counts.ledger_at_start(
                     count.id, station.store_code, product.id, location))
-                line = uow.stock.line_of(count.id, product.id, location)
+                line = uow.counts.line_of(count.id, product.id, location)
         round_ = line[1] if line else 1
-        entry_id = uow.stock.add_entry(count_id=count.id, product_id=product.id if product else None, code=key,
-                                       location=location, qty_milli=qty_to_milli(amount), round_=round_,
-                                       problem=problem, user_id=user.id or None,
-                                       terminal_code=station.terminal_code, at=at)
-        total = (qty_from_milli(uow.stock.line_total(count.id, product.id, location, round_))
+        entry_id = uow.counts.add_entry(count_id=count.id, product_id=product.id if product else None, code=key,
+                                        location=location, qty_milli=qty_to_milli(amount), round_=round_,
+                                        problem=problem, user_id=user.id or None,
+                                        terminal_code=station.terminal_code, at=at)
+        total = (qty_from_milli(uow.counts.line_total(count.id, product.id, location, round_))
                  if line else None)
         uow.commit()
     entry = CountEntry(id=entry_id, product_id=product.id if product else None, sku=product.sku if product else "",
@@ -175,7 +175,7 @@ def _entry_message(entry: CountEntry, product) -> str:
 
 
 def _must_be_open(uow, count: StockCount) -> None:
-    status = uow.stock.lock_for_entry(count.id)
+    status = uow.counts.lock_for_entry(count.id)
     if status == "approving":
         raise ValidationError(_("Count {number} is being approved: counting has stopped").format(number=count.number))
     if status != "open":
@@ -190,14 +190,14 @@ def void_entry(uow, station: Station, *, actor: User, number: str, entry_id: int
         user = current(uow, actor)
         count = _get(uow, number)
         _must_be_open(uow, count)
-        row = uow.stock.entry(int(entry_id))
+        row = uow.counts.entry(int(entry_id))
         if row is None or row[0] != count.id:
             raise NotFound(_("No entry {id} in count {number}").format(id=entry_id, number=count.number))
         if row[2] is not None:
             raise ValidationError(_("Entry {id} was already taken back").format(id=entry_id))
         if row[1] != (user.id or None):
             require(uow, user, Permission.APPROVE_STOCK_COUNT)
-        uow.stock.void_entry(int(entry_id), user.id or None)
+        uow.counts.void_entry(int(entry_id), user.id or None)
         audit(uow, station, actor=user, action="stock_count_entry_voided", detail={"count": count.number,
                                                                                   "entry": int(entry_id)})
         uow.commit()
@@ -208,7 +208,7 @@ def my_entries(uow, *, actor: User, number: str, everyone: bool = False, limit: 
     expected). everyone: all counters' entries (approve_stock_count)."""
     require(uow, actor, Permission.APPROVE_STOCK_COUNT if everyone else Permission.STOCK_COUNT)
     count = _get(uow, number)
-    rows = uow.stock.entries(count.id, user_id=actor.id or None, everyone=everyone, limit=limit)
+    rows = uow.counts.entries(count.id, user_id=actor.id or None, everyone=everyone, limit=limit)
     return [CountEntry(id=r[0], product_id=r[1], sku=r[2], name=r[3], code=r[4], location=r[5],
                        qty=qty_from_milli(int(r[6])), line_total=None if r[7] else qty_from_milli(int(r[10])),
                        problem=r[7], at=r[8] if isinstance(r[8], datetime) else datetime.fromisoformat(str(r[8])),
@@ -219,13 +219,13 @@ def counts(uow, station: Station, *, actor: User, status: str = "open") -> list[
     """open (open and being approved), approved, cancelled, or all. Counters see the open ones."""
     require(uow, actor, Permission.STOCK_COUNT)
     statuses = {"open": ("open", "approving"), "all": ()}.get(status, (status,))
-    return uow.stock.counts(station.store_code, statuses=statuses)
+    return uow.counts.of_store(station.store_code, statuses=statuses)
 
 
 def recount_list(uow, *, actor: User, number: str) -> list[tuple[str, str, str]]:
     """What the manager asked to count again (sku, name, location), for counters."""
     require(uow, actor, Permission.STOCK_COUNT)
-    return [tuple(r) for r in uow.stock.recount_list(_get(uow, number).id)]
+    return [tuple(r) for r in uow.counts.recount_list(_get(uow, number).id)]
 
 
 def review_count(uow, *, actor: User, number: str, now: datetime | None = None) -> CountReview:
@@ -233,8 +233,8 @@ def review_count(uow, *, actor: User, number: str, now: datetime | None = None) 
     require(uow, actor, Permission.APPROVE_STOCK_COUNT)
     count = _get(uow, number, sizes=True)
     until = count.approved_at or now or utcnow()
-    lines = tuple(uow.stock.review(count, until=until))
-    return CountReview(count=count, lines=lines, problems=tuple(uow.stock.problems(count.id)),
+    lines = tuple(uow.counts.review(count, until=until))
+    return CountReview(count=count, lines=lines, problems=tuple(uow.counts.problems(count.id)),
                        totals=count_totals(lines))
 
 
@@ -249,10 +249,10 @@ def recount(uow, station: Station, *, actor: User, number: str, items: list[tupl
         count = _get(uow, number)
         _must_be_open(uow, count)
         for pid, loc in items:
-            if uow.stock.line_of(count.id, int(pid), loc) is None:
+            if uow.counts.line_of(count.id, int(pid), loc) is None:
                 raise NotFound(_("Product {id} at {location} is not a line of count {number}").format(
                     id=pid, location=loc, number=count.number))
-        n = uow.stock.recount(count.id, [(int(pid), loc) for pid, loc in items])
+        n = uow.counts.recount(count.id, [(int(pid), loc) for pid, loc in items])
         audit(uow, station, actor=user, action="stock_count_recount", approver_id=approver_id,
               detail={"count": count.number, "lines": [[int(p), loc] for p, loc in items][:100]})
         uow.commit()
@@ -277,8 +277,8 @@ def approve_count(uow, station: Station, *, actor: User, number: str, uncounted:
         if count.status == "approved":
             raise ValidationError(_("Count {number} was already approved by {name}").format(
                 number=count.number, name=count.approved_by))
-        if not uow.stock.claim(count.id, user_id=owner.id or None, now=at, stale_before=at - CLAIM_TIMEOUT):
-            fresh = uow.stock.get_count(count.number)
+        if not uow.counts.claim(count.id, user_id=owner.id or None, now=at, stale_before=at - CLAIM_TIMEOUT):
+            fresh = uow.counts.get_count(count.number)
             if fresh.status == "approving":
                 raise ValidationError(_("{name} is approving count {number} now").format(
                     name=fresh.approving_by, number=count.number))
@@ -290,7 +290,7 @@ def approve_count(uow, station: Station, *, actor: User, number: str, uncounted:
                            uncounted=uncounted, at=at)
     except BaseException:
         with uow:
-            uow.stock.release(count.id, user_id=owner.id or None)
+            uow.counts.release(count.id, user_id=owner.id or None)
             uow.commit()
         raise
 
@@ -299,7 +299,7 @@ def _post_count(uow, station: Station, *, user: User, owner: User, approver_id: 
                 uncounted: str, at: datetime) -> Approved:
     claimed = at
     with uow:
-        lines = uow.stock.review(count, until=at)
+        lines = uow.counts.review(count, until=at)
         ref = f"count:{count.number}"
         posted = []
         for ln in lines:
@@ -313,22 +313,22 @@ def _post_count(uow, station: Station, *, user: User, owner: User, approver_id: 
         moves = [MovementWrite(product_id=pid, qty_milli=q, reason="count", location=loc, ref=ref)
                  for pid, loc, q in posted if q]
         uow.stock.post(moves, store_code=station.store_code, at=at, user_id=user.id or None)
-        uow.stock.set_posted(count.id, posted)
+        uow.counts.set_posted(count.id, posted)
         announce(uow, station, ref=ref, reason="count", moves=moves, at=at)
         totals = count_totals(lines)
-        if not uow.stock.finish(count.id, user_id=owner.id or None, now=at, status="approved",
-                                note=f"uncounted={uncounted}", claimed=claimed):
+        if not uow.counts.finish(count.id, user_id=owner.id or None, now=at, status="approved",
+                                 note=f"uncounted={uncounted}", claimed=claimed):
             raise ValidationError(_("Count {number} changed while it was being approved").format(number=count.number))
         audit(uow, station, actor=user, action="stock_count_approved", approver_id=approver_id,
               detail={"count": count.number, "adjusted": len(moves), "counted": totals.counted,
                       "not_counted": totals.not_counted, "uncounted": uncounted,
                       "gain": str(totals.gain_value), "loss": str(totals.loss_value)})
         uow.commit()
-    fresh = uow.stock.get_count(count.number)
+    fresh = uow.counts.get_count(count.number)
     done = {(pid, loc): qty_from_milli(q) for pid, loc, q in posted}
     review_lines = tuple(replace(ln, posted=done.get((ln.product_id, ln.location))) for ln in lines)
     return Approved(count=fresh, posted=len(moves),
-                    review=CountReview(count=fresh, lines=review_lines, problems=tuple(uow.stock.problems(count.id)),
+                    review=CountReview(count=fresh, lines=review_lines, problems=tuple(uow.counts.problems(count.id)),
                                        totals=totals))
 
 
@@ -342,11 +342,11 @@ def cancel_count(uow, station: Station, *, actor: User, number: str, reason: str
         user = current(uow, actor)
         count = _get(uow, number)
         now = utcnow()
-        if not uow.stock.finish(count.id, user_id=user.id or None, now=now, status="cancelled", note=reason[:200],
-                                stale_before=now - CLAIM_TIMEOUT):
+        if not uow.counts.finish(count.id, user_id=user.id or None, now=now, status="cancelled", note=reason[:200],
+                                 stale_before=now - CLAIM_TIMEOUT):
             raise ValidationError(_("Count {number} is {status}: it can no longer be changed").format(
                 number=count.number, status=_(count.status)))
         audit(uow, station, actor=user, action="stock_count_cancelled", approver_id=approver_id, detail={"count": count.number,
                                                                                "reason": reason})
         uow.commit()
-    return uow.stock.get_count(count.number)
+    return uow.counts.get_count(count.number)

@@ -43,12 +43,12 @@ def count_sheet(uow, station: Station, *, actor: User, number: str, path, locale
     require(uow, actor, Permission.STOCK_COUNT)
     target = _target(path)
     user = current(uow, actor)
-    count = uow.stock.get_count(str(number or "").strip().upper())
+    count = uow.counts.get_count(str(number or "").strip().upper())
     if count is None:
         raise NotFound(_("No stock count {number}").format(number=number))
     show_expected = not count.blind and user.can(Permission.APPROVE_STOCK_COUNT)
     now = utcnow()
-    lines = uow.stock.review(count, until=count.approved_at or now)
+    lines = uow.counts.review(count, until=count.approved_at or now)
     _write(target, lambda part: count_sheet_pdf(
         count, lines, path=part, show_expected=show_expected, store=station.store_code, timezone=station.timezone,
         locale=locale or current_locale(), printed_at=now))

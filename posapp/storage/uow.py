@@ -5,6 +5,7 @@ from __future__ import annotations
 from posapp.storage.audit_repo import AuditRepository
 from posapp.storage.case_repo import CaseRepository
 from posapp.storage.catalog_repo import CatalogRepository
+from posapp.storage.count_repo import CountRepository
 from posapp.storage.db import database, immediate
 from posapp.storage.label_repo import LabelRepository
 from posapp.storage.lease_repo import LeaseRepository
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository()
         self.lease = LeaseRepository()
         self.stock = StockRepository()
+        self.counts = CountRepository()  # stock counts (盘点): lines, entries, approval
         self.labels = LabelRepository()  # shelf and barcode labels: which products, at which price
         self._txn = None
 

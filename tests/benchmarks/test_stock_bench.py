@@ -56,7 +56,7 @@ VARIANCE_N = int(os.environ.get("POSAPP_BENCH_VARIANCE_PRODUCTS", "100000"))
 LABELS = int(os.environ.get("POSAPP_BENCH_LABELS", "1000"))
 STAMP = "2026-01-01 00:00:00"
 
-# What StockRepository.review asks for, as plain SQL (the baseline of review_count).
+# What CountRepository.review asks for, as plain SQL (the baseline of review_count).
 REVIEW_SQL = (
     "WITH e AS (SELECT en.product_id, en.location, SUM(en.qty_milli) AS counted, MAX(en.at) AS counted_at, "
     "COUNT(*) AS n FROM stock_count_entry en JOIN stock_count_line l2 ON l2.count_id = en.count_id "

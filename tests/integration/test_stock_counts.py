@@ -95,8 +95,8 @@ def test_a_count_someone_else_is_approving_is_refused_and_counting_stops(uow, st
     a = pieces(uow)[0]
     count = counts.start_count(uow, station, actor=manager, at=AT)
     with uow:
-        assert uow.stock.claim(count.id, user_id=other.id, now=AT + timedelta(minutes=1),
-                               stale_before=AT - timedelta(minutes=9))
+        assert uow.counts.claim(count.id, user_id=other.id, now=AT + timedelta(minutes=1),
+                                stale_before=AT - timedelta(minutes=9))
         uow.commit()
     with pytest.raises(ValidationError, match="副店长 is approving"):
         counts.approve_count(uow, station, actor=manager, number=count.number, at=AT + timedelta(minutes=2))
@@ -195,15 +195,15 @@ def test_after_a_crash_the_same_manager_approves_again_at_once_and_a_stale_claim
     count = counts.start_count(uow, station, actor=manager, at=AT)
     scan(uow, station, cashier, count.number, a, qty="4", at=AT + timedelta(minutes=1))
     with uow:  # an approval that died after its claim
-        assert uow.stock.claim(count.id, user_id=manager.id, now=AT + timedelta(minutes=2),
-                               stale_before=AT - timedelta(minutes=8))
+        assert uow.counts.claim(count.id, user_id=manager.id, now=AT + timedelta(minutes=2),
+                                stale_before=AT - timedelta(minutes=8))
         uow.commit()
     done = counts.approve_count(uow, station, actor=manager, number=count.number, at=AT + timedelta(minutes=3))
     assert done.count.status == "approved" and on_hand(uow, station, a) == D(4)
 
     other = counts.start_count(uow, station, actor=manager, at=AT + timedelta(hours=1))
     with uow:
-        assert uow.stock.claim(other.id, user_id=cashier.id, now=utc_minutes_ago(30), stale_before=AT)
+        assert uow.counts.claim(other.id, user_id=cashier.id, now=utc_minutes_ago(30), stale_before=AT)
         uow.commit()
     cancelled = counts.cancel_count(uow, station, actor=manager, number=other.number, reason="审批中断，重新盘点")
     assert cancelled.status == "cancelled"
@@ -214,10 +214,10 @@ def test_of_two_claims_only_the_later_can_finish(uow, station, store):
     count = counts.start_count(uow, station, actor=manager, at=AT)
     first, second = AT + timedelta(minutes=1), AT + timedelta(minutes=2)
     with uow:
-        assert uow.stock.claim(count.id, user_id=manager.id, now=first, stale_before=AT)
-        assert uow.stock.claim(count.id, user_id=manager.id, now=second, stale_before=AT)
-        assert not uow.stock.finish(count.id, user_id=manager.id, now=second, status="approved", claimed=first)
-        assert uow.stock.finish(count.id, user_id=manager.id, now=second, status="approved", claimed=second)
+        assert uow.counts.claim(count.id, user_id=manager.id, now=first, stale_before=AT)
+        assert uow.counts.claim(count.id, user_id=manager.id, now=second, stale_before=AT)
+        assert not uow.counts.finish(count.id, user_id=manager.id, now=second, status="approved", claimed=first)
+        assert uow.counts.finish(count.id, user_id=manager.id, now=second, status="approved", claimed=second)
         uow.commit()
 
 
