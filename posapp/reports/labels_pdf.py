@@ -287,23 +287,29 @@ def wrap(text: str, width: float, font: str, size: float) -> list[str]:
 
     lines, line = [], ""
     for ch in text:
-        if not line or stringWidth(line + ch, font, size) <= width:
+        # A space never breaks the line by itself (it is dropped at the end of one); the next character does.
+        if not line or ch == " " or stringWidth(line + ch, font, size) <= width:
             line += ch
             continue
         space = line.rfind(" ")
-        back = 1  # "，" never begins a line: it takes the character before it along (and any "，" before that)
-        while back < len(line) and line[-back] in _NO_LINE_START:
+        # "，" never begins a line: it takes the character before it along (and any "，" before that, and
+        # the spaces between). Lines stay pieces of the text, spaces and all, so they can be found in it.
+        base = line.rstrip()
+        back = 1
+        while back < len(base) and (base[-back] in _NO_LINE_START or base[-back] == " "):
             back += 1
-        if (ch in _NO_LINE_START and back < len(line) and line[-back] != " "
-                and stringWidth(line[-back:] + ch, font, size) <= width):
-            lines.append(line[:-back].rstrip())
-            line = line[-back:] + ch
-        elif latin(ch) and latin(line[-1]) and space > 0 and stringWidth(line[space + 1:] + ch, font, size) <= width:
+        tail = back + len(line) - len(base)
+        if (ch in _NO_LINE_START and back < len(base)
+                and stringWidth(line[-tail:] + ch, font, size) <= width):
+            lines.append(line[:-tail].rstrip())
+            line = line[-tail:] + ch
+        elif (latin(ch) and latin(line[-1]) and space > 0 and line[space + 1] not in _NO_LINE_START
+              and stringWidth(line[space + 1:] + ch, font, size) <= width):
             lines.append(line[:space])
             line = line[space + 1:] + ch
         else:
             lines.append(line.rstrip())
-            line = "" if ch == " " else ch
+            line = ch
     if line.strip():
         lines.append(line.rstrip())
     return lines
