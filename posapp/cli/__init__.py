@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from posapp import __version__
-from posapp.cli import (cases, members, promotions, provision, report_people, report_products, report_sales_period,
-                        stock, sync)
+from posapp.cli import (cases, members, promotions, provision, report_members, report_people, report_products,
+                        report_sales_period, stock, sync)
 from posapp.cli.common import _ask_pin, _fail, _open, _out, _progress
 from posapp.domain.errors import PosError
 
@@ -219,8 +219,6 @@ def cmd_report(args) -> int:
     from posapp.services import report_paper, shifts
     from posapp.services.auth import SYSTEM
 
-    if args.kind == "promotions":
-        return promotions.report_promotions(args)
     if getattr(args, "report_func", None) is not None:  # the reports of posapp/cli/report_*.py
         return args.report_func(args)
     store = _open(args)
@@ -355,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_products.add_report_parsers(rsub, common)
     report_sales_period.add_report_parsers(rsub, common)
     report_people.add_report_parsers(rsub, common)
+    report_members.add_report_parsers(rsub, common)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("backup", parents=[common], help="online backup of the database to PATH")

@@ -3,6 +3,8 @@ price-basket, and report promotions."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -12,27 +14,40 @@ from posapp.domain.errors import PosError
 
 
 def report_promotions(args) -> int:
-    from datetime import date
-
+    """`report promotions`: text, JSON or CSV (stdout or --out), or a PDF (--format pdf --out); the older
+    --pdf PATH writes the PDF as well as the text or JSON."""
+    from posapp.cli.report_common import emit, period_of, report_pdf, station_for, store_name
     from posapp.services.auth import SYSTEM
     from posapp.services.promotion_reports import promotion_report
 
-    try:
-        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
-    except ValueError as exc:
-        return _fail(f"dates must be YYYY-MM-DD ({exc})")
+    period = period_of(args)
+    if period is None:
+        return 1
+    start, end = period
+    if args.format == "pdf":
+        return report_pdf(args, "promotions", start, end, out=args.out or args.pdf, code=args.code)
     store = _open(args)
     cfg = store.config
-    report = promotion_report(store.uow(), store.station, actor=SYSTEM, start=start, end=end, code=args.code)
+    station = station_for(args, store)
+    report = promotion_report(store.uow(), station, actor=SYSTEM, start=start, end=end, code=args.code)
     if args.format == "json":
-        _out(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+        text = json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n"
+    elif args.format == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(report.csv_rows())
+        text = buffer.getvalue()
     else:
-        for line in report.text_lines(locale=cfg.store.locale):
-            _out(line)
-    if args.pdf:
-        report.render_pdf(args.pdf, locale=cfg.store.locale, store_name=cfg.store.name)
-        # JSON on stdout stays parseable: the note goes to stderr then.
-        print(f"pdf written to {args.pdf}", file=sys.stderr if args.format == "json" else sys.stdout, flush=True)
+        text = "\n".join(report.text_lines(locale=cfg.store.locale)) + "\n"
+    if args.pdf:  # first: a PDF that cannot be written stops the command before any output
+        from posapp.services.report_files import write_report_pdf
+
+        write_report_pdf(store.uow(), station, actor=SYSTEM, name="promotions", start=start, end=end,
+                         path=args.pdf, store=store_name(store, station), locale=cfg.store.locale, code=args.code)
+    if emit(args, text):
+        return 1
+    if args.pdf:  # on stderr when stdout carries JSON or CSV, so that it stays parseable
+        print(f"pdf written to {args.pdf}", file=sys.stdout if args.format == "text" and not args.out else sys.stderr,
+              flush=True)
     return 0
 
 
@@ -177,13 +192,14 @@ def _quote_lines(data: dict, quote, tz: str) -> list[str]:
 
 def add_report_parser(rsub, common) -> None:
     """`report promotions`, under the report command."""
+    from posapp.cli.report_common import period_arguments
+
     q = rsub.add_parser("promotions", parents=[common],
                         help="each promotion's uses, discount, units and net sales, during against before")
-    q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
-    q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
+    period_arguments(q)
     q.add_argument("--code", metavar="CODE", help="only this promotion (default: every one running then)")
-    q.add_argument("--format", choices=["text", "json"], default="text")
-    q.add_argument("--pdf", metavar="PATH", help="also write the report as an A4 PDF")
+    q.add_argument("--pdf", metavar="PATH", help="also write the report as an A4 PDF (as --format pdf --out PATH)")
+    q.set_defaults(report_func=report_promotions)
 
 
 def add_parsers(sub, common) -> None:

@@ -7,7 +7,7 @@ import io
 import json
 
 from posapp.cli.common import _open
-from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf
+from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf, station_for
 from posapp.i18n import N_, _
 
 
@@ -31,8 +31,9 @@ def report_people(args) -> int:
     if args.format == "pdf":
         return report_pdf(args, args.kind, start, end)
     store = _open(args)
+    station = station_for(args, store)
     make = payments_report if args.kind == "payments" else staff_report
-    report = make(store.uow(), store.station, actor=SYSTEM, start=start, end=end)
+    report = make(store.uow(), station, actor=SYSTEM, start=start, end=end)
     if args.format == "json":
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n"
     elif args.format == "csv":
@@ -40,7 +41,7 @@ def report_people(args) -> int:
         csv.writer(buffer, lineterminator="\r\n").writerows(report.rows())
         text = buffer.getvalue()
     else:
-        text = "\n".join(_text(report, args.kind)) + "\n"
+        text = "\n".join(_text(report, args.kind, station.store_code)) + "\n"
     return emit(args, text)
 
 
@@ -49,11 +50,11 @@ STAFF_HEADS = (N_("Cashier"), N_("Sales"), N_("Amount"), N_("Average basket"), N
                N_("Net"), N_("Void line"), N_("Void sale"), N_("Overrides"), N_("Members"), N_("Hours"))
 
 
-def _text(report, kind: str) -> list[str]:
+def _text(report, kind: str, store_code: str) -> list[str]:
     """An aligned table in the store's language (CSV and JSON keep the machine column names)."""
     from posapp.reports.shift_report import TENDER_NAMES
 
-    lines = [f"{report.start} - {report.end} ({report.currency})"]
+    lines = [f"{store_code} {report.start} - {report.end} ({report.currency})"]
     rows = report.rows()[1:]
     if kind == "payments":
         lines.append(f"{_('Sales')}: {report.sales}   {_('Returns')}: {report.returns}   "

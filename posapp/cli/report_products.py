@@ -7,7 +7,7 @@ import io
 import json
 
 from posapp.cli.common import _fail, _open
-from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf
+from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf, station_for
 from posapp.reports.words import _, words
 
 
@@ -35,7 +35,8 @@ def report_products(args) -> int:
     store = _open(args)
     locale = store.config.store.locale
     try:
-        report = product_report(store.uow(), store.station, actor=SYSTEM, start=start, end=end,
+        station = station_for(args, store)
+        report = product_report(store.uow(), station, actor=SYSTEM, start=start, end=end,
                                 slow_days=args.slow_days)
     except PosError as exc:
         return _fail(str(exc))
@@ -44,9 +45,8 @@ def report_products(args) -> int:
     elif args.format == "csv":
         text = _csv(report.to_json(), words(locale))
     else:
-        text = "\n".join(_text(report.to_json(), words(locale), store.station.timezone)) + "\n"
+        text = "\n".join(_text(report.to_json(), words(locale), station.timezone)) + "\n"
     return emit(args, text)
-    return 0
 
 
 def _headers(t) -> list[str]:

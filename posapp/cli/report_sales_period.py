@@ -8,7 +8,7 @@ import io
 import json
 
 from posapp.cli.common import _fail, _open
-from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf
+from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf, station_for
 from posapp.reports.words import _, words
 
 
@@ -34,7 +34,7 @@ def report_period(args) -> int:
     store = _open(args)
     locale = store.config.store.locale
     try:
-        report = period_sales(store.uow(), store.station, actor=SYSTEM, start=start, end=end)
+        report = period_sales(store.uow(), station_for(args, store), actor=SYSTEM, start=start, end=end)
     except PosError as exc:
         return _fail(str(exc))
     data = report.to_json()

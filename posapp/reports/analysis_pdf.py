@@ -192,9 +192,11 @@ def _f(value) -> float:
 
 # --- the reports ---------------------------------------------------------------------------------
 def _ledger(t, title: str, *, store: str, currency: str, start, end, extra: str = "") -> Report:
-    info = [f"{t(_('Store {store}')).format(store=store)}    "
-            f"{t(_('Period {start} - {end}')).format(start=start, end=end)}    {currency} {extra}".rstrip()]
-    return Report(title=title, number=f"{start:%Y-%m-%d}", info=info, footer=f"posapp · {title}",
+    # The period once, large at the top right of every page (a Ledger's "number"); the line under the
+    # title says whose and in what currency. One day: just that day.
+    period = f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d} ~ {end:%Y-%m-%d}"
+    info = [f"{t(_('Store {store}')).format(store=store)}    {currency} {extra}".rstrip()]
+    return Report(title=title, number=period, info=info, footer=f"posapp · {title}",
                   page_text=t(_("Page {page} / {pages}")), row_height=6.2 * MM, size=8.5)
 
 
@@ -325,7 +327,8 @@ def staff_pdf(report, *, store: str, currency: str, tz: str, path: str | Path, l
     rep.row([t(_("Sum")), f"{sum(s.sales for s in staff):,}", m(sum((s.sales_amount for s in staff), zero)),
              f"{sum(s.returns for s in staff):,}", m(sum((s.returned for s in staff), zero)),
              m(sum((s.net for s in staff), zero)), "", f"{sum(s.voided_lines for s in staff):,}",
-             f"{sum(s.overrides for s in staff):,}", f"{sum(s.members for s in staff):,}", ""], strong=True)
+             f"{sum(s.overrides for s in staff):,}", f"{sum(s.members for s in staff):,}",
+             f"{sum((s.hours for s in staff), zero):.2f}"], strong=True)
     return rep.write(path)
 
 

@@ -99,6 +99,25 @@ class PromotionReport:
                 "net_sales": {"before": self._m(e.before.net), "during": self._m(e.during.net),
                               "change_pct": pct(e.before.net, e.during.net)}}
 
+    CSV_HEADER = ("code", "name", "kind", "covers", "starts", "ends", "window_from", "window_to", "before_from",
+                  "before_to", "uses", "coupon_uses", "discount", "units_before", "units_during", "units_change_pct",
+                  "net_before", "net_during", "net_change_pct")
+
+    def csv_rows(self) -> list[list[str]]:
+        """A header of machine names (as the JSON's) and one row per promotion; a change with nothing
+        before to compare with, and a figure a kind has not (coupons used), are empty cells."""
+        rows: list[list[str]] = [list(self.CSV_HEADER)]
+        for e in self.promotions:
+            j = self._effect_json(e)
+            rows.append([j["code"], j["name"], j["kind"], j["covers"], j["starts"] or "", j["ends"] or "",
+                         j["window"]["from"], j["window"]["to"], j["before_window"]["from"],
+                         j["before_window"]["to"], str(e.uses), "" if e.coupon_uses is None else str(e.coupon_uses),
+                         j["discount"], j["units"]["before"], j["units"]["during"],
+                         "" if j["units"]["change_pct"] == NA else j["units"]["change_pct"],
+                         j["net_sales"]["before"], j["net_sales"]["during"],
+                         "" if j["net_sales"]["change_pct"] == NA else j["net_sales"]["change_pct"]])
+        return rows
+
     def text_lines(self, *, locale: str) -> list[str]:
         """The table for a terminal: one row per promotion, its window and the before period beneath."""
         t = words(locale)

@@ -16,17 +16,19 @@ from posapp.domain.users import User
 from posapp.i18n import _
 from posapp.services.station import Station
 
-NAMES = ("period", "products", "payments", "staff")
+NAMES = ("period", "products", "payments", "staff", "promotions", "members")
 
 
 def write_report_pdf(uow, station: Station, *, actor: User, name: str, start: date, end: date, path,
                      **options) -> Path:
-    """Writes report name ("period", "products", "payments" or "staff") for start..end (store-local days,
-    inclusive) to path as a PDF and returns it. options: store (the name the header shows; the store's
-    code by default), locale ("zh_CN"), slow_days (products), now (staff)."""
+    """Writes report name ("period", "products", "payments", "staff", "promotions" or "members") for start..end
+    (store-local days, inclusive) of station's store to path as a PDF and returns it. options: store (the
+    name the header shows; the store's code by default), locale ("zh_CN"), slow_days (products), code (only
+    this promotion), now (staff, promotions, members)."""
     from posapp.reports import analysis_pdf
     from posapp.services.people_reports import payments_report, staff_report
     from posapp.services.product_reports import product_report
+    from posapp.services.promotion_reports import promotion_report
     from posapp.services.sales_reports import period_sales
 
     if name not in NAMES:
@@ -54,10 +56,23 @@ def write_report_pdf(uow, station: Station, *, actor: User, name: str, start: da
     elif name == "payments":
         report = payments_report(uow, station, actor=actor, start=start, end=end)
         draw = lambda p: analysis_pdf.payments_pdf(report, path=p, places=station.places, **common)  # noqa: E731
-    else:
+    elif name == "members":
+        from posapp.reports.member_analysis_pdf import members_pdf
+        from posapp.services.member_analysis import member_analysis
+
+        extra = {"now": options["now"]} if options.get("now") else {}
+        report = member_analysis(uow, station, actor=actor, start=start, end=end, **extra)
+        draw = lambda p: members_pdf(report, path=p, **common)  # noqa: E731
+    elif name == "staff":
         extra = {"now": options["now"]} if options.get("now") else {}
         report = staff_report(uow, station, actor=actor, start=start, end=end, **extra)
         draw = lambda p: analysis_pdf.staff_pdf(report, path=p, **common)  # noqa: E731
+    else:
+        report = promotion_report(uow, station, actor=actor, start=start, end=end, code=options.get("code"),
+                                  now=options.get("now"))
+        # Its own layout (A4 landscape, one wide table and a chart); its header shows the code, then the name.
+        name_shown = options.get("store") if options.get("store") != station.store_code else ""
+        draw = lambda p: report.render_pdf(p, locale=common["locale"], store_name=name_shown or "")  # noqa: E731
     try:
         fd, temp = tempfile.mkstemp(prefix=".report-", suffix=".pdf.part", dir=folder)
     except OSError as exc:

@@ -193,6 +193,22 @@ class ReportRepository:
     def _sql(self, sql: str, params: tuple = ()) -> list[tuple]:
         return database.obj.execute_sql(sql, params).fetchall()
 
+    # --- stores -----------------------------------------------------------------------------
+    # A store server's database holds several stores' sales; a till's, its own. There is no store
+    # table: a store is known by its shifts, sales and tills' audit rows (shift first: it is indexed).
+    _STORE_TABLES = ("shift", "sale", "audit_log")
+
+    def store_seen(self, store_code: str) -> bool:
+        """Whether this database has any shift, sale or till (audit) row of store_code."""
+        p = database.obj.param
+        return any(self._sql(f"SELECT 1 FROM {table} WHERE store_code = {p} LIMIT 1", (store_code,))
+                   for table in self._STORE_TABLES)
+
+    def stores_seen(self) -> list[str]:
+        """Every store code with a shift, sale or till (audit) row here, sorted."""
+        union = " UNION ".join(f"SELECT DISTINCT store_code FROM {table}" for table in self._STORE_TABLES)
+        return sorted({r[0] for r in self._sql(union) if r[0]})
+
     # --- shifts -----------------------------------------------------------------------------
     def find_shift(self, *, shift_id: int | None = None, store_code: str | None = None,
                    terminal_code: str | None = None, number: int | None = None,

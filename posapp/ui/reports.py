@@ -1,5 +1,6 @@
-"""Back office: reports (报表). Period sales, products, payments and staff over a chosen range of store-local
-days, each loaded off the UI thread and saved as CSV or PDF. Managers, or anyone with a manager's PIN."""
+"""Back office: reports (报表). Period sales, products, payments, staff, members and promotions over a chosen range of
+store-local days, each loaded off the UI thread and saved as CSV or PDF. Managers, or anyone with a manager's
+PIN."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from posapp.domain.users import Permission
 from posapp.i18n import N_, _
 from posapp.services import auth
 from posapp.ui.dialogs import OverrideDialog
+from posapp.ui.reports_member_tables import member_summary, member_tables
 from posapp.ui.reports_tables import QUICK, TABLES, Table, quick_period, write_csv
 from posapp.ui.stock import _show
 from posapp.ui.stock_common import STYLE, Access, BusyBar, button, message_label, offer_open, save_path, tell
 from posapp.ui.widgets import TOUCH, record_table, while_open
 
 KINDS = (("period", N_("Period sales")), ("products", N_("Products")), ("payments", N_("Payments")),
-         ("staff", N_("Staff")))
+         ("staff", N_("Staff")), ("members", N_("Member analysis")), ("promotions", N_("Promotions")))
+REPORT_TABLES = {**TABLES, "members": member_tables}
 
 
 def open_reports(*, parent, store, runner, user, refuse) -> None:
@@ -149,7 +152,7 @@ class ReportPage(QWidget):
 
     def _call(self):
         """The service call for this report over the chosen days (run on the worker thread)."""
-        from posapp.services import people_reports, product_reports, sales_reports
+        from posapp.services import member_analysis, people_reports, product_reports, promotion_reports, sales_reports
 
         store, actor = self.window_.store, self.window_.access.actor(Permission.VIEW_REPORTS)
         start, end = self.window_.period()
@@ -159,6 +162,10 @@ class ReportPage(QWidget):
         if self.kind == "products":
             days = self.slow_days.value()
             return lambda: product_reports.product_report(store.uow(), store.station, slow_days=days, **kw)
+        if self.kind == "promotions":
+            return lambda: promotion_reports.promotion_report(store.uow(), store.station, **kw)
+        if self.kind == "members":
+            return lambda: member_analysis.member_analysis(store.uow(), store.station, **kw)
         make = people_reports.payments_report if self.kind == "payments" else people_reports.staff_report
         return lambda: make(store.uow(), store.station, **kw)
 
@@ -173,7 +180,7 @@ class ReportPage(QWidget):
 
     def _show(self, report) -> None:
         self.report = report
-        self.tables = TABLES[self.kind](report)
+        self.tables = REPORT_TABLES[self.kind](report)
         current = self.inner.currentIndex()
         self.inner.clear()
         for table in self.tables:
@@ -208,6 +215,13 @@ class ReportPage(QWidget):
         if self.kind == "products":
             return _("{count} products sold, net {net}; {slow} slow movers").format(
                 count=len(report.products), net=money(report.total, report.currency), slow=len(report.slow_movers))
+        if self.kind == "members":
+            return member_summary(report)
+        if self.kind == "promotions":
+            if not report.promotions:
+                return _("No promotion was running from {start} to {end}").format(start=report.start, end=report.end)
+            return _("{count} promotions ran, {discount} given").format(
+                count=len(report.promotions), discount=money(report.discount, report.currency))
         return ""
 
     def save_csv(self) -> None:

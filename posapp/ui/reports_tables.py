@@ -133,7 +133,29 @@ def staff_tables(report) -> list[Table]:
     return [Table("report_staff", _("Staff"), heads, rows, tuple(range(1, 12)))]
 
 
-TABLES = {"period": period_tables, "products": product_tables, "payments": payment_tables, "staff": staff_tables}
+def promotion_tables(report) -> list[Table]:
+    """One row per promotion that ran in the period: what it gave, and its products' units and net sales
+    during its window against the same length of time just before (report.text_lines explains both)."""
+    from posapp.domain.clock import to_local
+    from posapp.reports.promotion_report import KIND_NAMES
+
+    c = report.currency
+    local = lambda moment: f"{to_local(moment, report.timezone):%Y-%m-%d %H:%M}"  # noqa: E731
+    rows = [(e.code, e.name, _(KIND_NAMES.get(e.kind, e.kind)), f"{local(e.window_start)} – {local(e.window_end)}",
+             str(e.uses), "" if e.coupon_uses is None else str(e.coupon_uses), money(e.discount, c),
+             qty(e.before.units), qty(e.during.units), change(e.during.units, e.before.units),
+             money(e.before.net, c), money(e.during.net, c), change(e.during.net, e.before.net))
+            for e in report.promotions]
+    if rows:
+        rows.append((_("Sum"), "", "", "", "", "", money(report.discount, c)) + ("",) * 6)
+    heads = (_("Code"), _("Promotion"), _("Kind"), _("Window"), _("Uses"), _("Coupons used"), _("Discount given"),
+             _("Units before"), _("Units during"), _("Units change"), _("Net sales before"), _("Net sales during"),
+             _("Net sales change"))
+    return [Table("report_promotions", _("Promotions"), heads, tuple(rows), tuple(range(4, 13)))]
+
+
+TABLES = {"period": period_tables, "products": product_tables, "payments": payment_tables, "staff": staff_tables,
+          "promotions": promotion_tables}
 
 
 def write_csv(path: Path, tables: list[Table]) -> None:

@@ -8,6 +8,7 @@ import platform
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -93,3 +94,27 @@ def emit(title: str, lines: list[str]) -> str:
     BLOCKS.append(block)
     print("\n" + block, flush=True)
     return block
+
+
+def recording(database):
+    """Record every read (sql, params) sent through a peewee database, to replay with plain sqlite3 as
+    the baseline; returns (the list, a function that stops recording)."""
+    sent = []
+    real = database.execute_sql
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            sent.append((sql, tuple(params or ())))
+        return real(sql, params, *args, **kwargs)
+
+    database.execute_sql = execute_sql
+    return sent, lambda: database.__dict__.pop("execute_sql", None)
+
+
+def replay(con, statements) -> tuple[float, int]:
+    """Runs recorded statements on a plain sqlite3 connection, fetching every row: (seconds, rows)."""
+    t = time.perf_counter()
+    rows = 0
+    for sql, params in statements:
+        rows += len(con.execute(sql, params).fetchall())
+    return time.perf_counter() - t, rows

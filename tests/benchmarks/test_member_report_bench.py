@@ -164,3 +164,56 @@ def test_member_report_over_100k_members(bench_dir, station):
         "classes: " + ", ".join(f"{c.customer_class} {c.members:,}" for c in report.classes),
         f"load average {load()}",
     ])
+
+
+def test_member_analysis_for_a_month_and_a_year(bench_dir, station):
+    """Issue 10's members section (services.member_analysis) over the same data: the last month (class
+    counts weekly) and the last year (monthly), as JSON and the year's PDF; the baseline replays the exact
+    statements the repository sent with plain sqlite3, rows fetched, in the same run."""
+    import json
+
+    from benchlib import recording, replay
+
+    from posapp.reports.member_analysis_pdf import members_pdf
+    from posapp.services.member_analysis import member_analysis
+
+    now = utcnow()
+    path = fresh_db(bench_dir / "member-analysis.db")
+    con = connect_raw(path)
+    t = time.perf_counter()
+    sales, entries = _build(con, now)
+    setup = time.perf_counter() - t
+    database = dbmod.make_database(f"sqlite:///{path}")
+    dbmod.database.initialize(database)
+    database.connect()
+    uow = UnitOfWork()
+    today = (now + timedelta(hours=8)).date()
+    lines = [f"SQLite file, every migration; {MEMBERS:,} members, {sales:,} member sales over 400 days, "
+             f"{entries:,} points entries (setup {setup:.1f} s)"]
+    for label, start in (("month", today - timedelta(days=30)), ("year", today - timedelta(days=364))):
+        service, raw, statements, size = [], [], 0, 0
+        for _ in range(ROUNDS):
+            sent, stop = recording(database)
+            t = time.perf_counter()
+            try:
+                report = member_analysis(uow, station, actor=SYSTEM, start=start, end=today, now=now)
+                text = json.dumps(report.to_json(), ensure_ascii=False, indent=1)
+            finally:
+                stop()
+            service.append(time.perf_counter() - t)
+            seconds, _rows = replay(con, sent)
+            raw.append(seconds)
+            statements, size = len(sent), len(text)
+        assert report.members.sales > 0 and sum(report.classes[-1].members.values()) == MEMBERS
+        lines.append(f"  {label:5} {start} - {today}: member_analysis + JSON {_s(service)} | raw SQL "
+                     f"({statements} statements, {len(report.classes)} class counts) {_s(raw)} | "
+                     f"ratio {statistics.median(service) / statistics.median(raw):.2f}x | JSON {size / 1024:,.0f} KiB")
+    t = time.perf_counter()
+    pages = members_pdf(report, store="S001", currency="CNY", tz="Asia/Shanghai", path=bench_dir / "members.pdf")
+    pdf = time.perf_counter() - t
+    database.close()
+    con.close()
+    lines += [f"  year PDF (drawing only, {pages} pages)  {pdf:.2f} s",
+              "classes at the end: " + ", ".join(f"{k} {v:,}" for k, v in report.classes[-1].members.items()),
+              f"load average {load()}"]
+    emit(f"10b. Members section of the reports over {MEMBERS:,} members (seconds)", lines)

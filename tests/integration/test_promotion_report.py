@@ -21,6 +21,7 @@ The store's month (Asia/Shanghai, prices include tax; all times below store-loca
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import date, datetime, timedelta
@@ -233,3 +234,67 @@ def test_admin_report_promotions_as_json_text_and_pdf(cli_store):
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True,
                               encoding="utf-8").stdout
         assert "鲜奶八折" in text and "满30送湿巾" in text and "便民超市" in text and "46.00" in text
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
+                          encoding="utf-8").stdout
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_pdf_through_write_report_pdf_as_the_reports_window_makes_it(uow, station, month, tmp_path):
+    from posapp.services.report_files import write_report_pdf
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    november = dict(start=date(2025, 11, 1), end=date(2025, 11, 30), now=LATER)
+    out = write_report_pdf(uow, station, actor=month[Role.MANAGER], name="promotions", path=folder / "p.pdf",
+                           store="便民超市", **november)
+    one = write_report_pdf(uow, station, actor=month[Role.MANAGER], name="promotions", path=folder / "one.pdf",
+                           code="GIFT-30", **november)
+
+    text = pdf_text(out)
+    assert out == folder / "p.pdf" and "S001 便民超市" in text and "2025-11-01" in text
+    assert re.search(r"鲜奶八折.*\s2\s+-\s+8\.40\s+3\s+7\s+\+133\.3%\s+18\.00\s+33\.60\s+\+86\.7%", text), text
+    assert "满20用券减5" in text and "满30送湿巾" in text and "十月薯片九折" not in text
+    assert "满30送湿巾" in pdf_text(one) and "鲜奶八折" not in pdf_text(one)
+    assert sorted(p.name for p in folder.iterdir()) == ["one.pdf", "p.pdf"]  # no temp file left
+    with pytest.raises(PermissionDenied):
+        write_report_pdf(uow, station, actor=month[Role.CASHIER], name="promotions", path=folder / "x.pdf",
+                         **november)
+    assert sorted(p.name for p in folder.iterdir()) == ["one.pdf", "p.pdf"]
+
+
+def test_admin_report_promotions_as_csv_and_pdf_like_the_other_reports(cli_store):
+    import csv
+
+    month = ("report", "promotions", "--from", "2025-11-01", "--to", "2025-11-30")
+    as_csv = _admin(cli_store, *month, "--format", "csv", "--out", cli_store / "p.csv")
+    to_stdout = _admin(cli_store, *month, "--format", "csv", "--code", "CPN-5")
+    as_pdf = _admin(cli_store, *month, "--format", "pdf", "--out", cli_store / "p.pdf")
+    no_out = _admin(cli_store, *month, "--format", "pdf")
+    bad_folder = _admin(cli_store, *month, "--format", "pdf", "--out", cli_store / "nowhere" / "p.pdf")
+    backwards = _admin(cli_store, "report", "promotions", "--from", "2025-11-30", "--to", "2025-11-01",
+                       "--format", "csv", "--out", cli_store / "never.csv")
+
+    assert as_csv.returncode == 0, as_csv
+    raw = (cli_store / "p.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert {r["code"]: (int(r["uses"]), int(r["coupon_uses"]) if r["coupon_uses"] else None, r["discount"],
+                        (r["units_before"], r["units_during"], r["units_change_pct"] or "n/a"),
+                        (r["net_before"], r["net_during"], r["net_change_pct"] or "n/a")) for r in rows} == NOVEMBER
+    milk = rows[2]
+    assert (milk["name"], milk["kind"], milk["window_from"], milk["window_to"], milk["before_from"]) == (
+        "鲜奶八折", "percent_off", "2025-11-01T00:00+08:00", "2025-11-06T00:00+08:00", "2025-10-27T00:00+08:00")
+    assert to_stdout.returncode == 0 and to_stdout.stdout.startswith("\ufeffcode,name,kind,")
+    assert [line.split(",")[0] for line in to_stdout.stdout.splitlines()[1:]] == ["CPN-5"]
+    assert as_pdf.returncode == 0, as_pdf
+    assert (cli_store / "p.pdf").read_bytes().startswith(b"%PDF") and "p.pdf" in as_pdf.stderr
+    if shutil.which("pdftotext"):
+        text = pdf_text(cli_store / "p.pdf")
+        assert "S001 便民超市" in text and "鲜奶八折" in text and "46.00" in text
+    assert no_out.returncode == 1 and "--out PATH" in no_out.stderr
+    assert bad_folder.returncode == 1 and "nowhere" in bad_folder.stderr
+    assert backwards.returncode == 1 and "before it starts" in backwards.stderr
+    assert sorted(p.name for p in cli_store.iterdir() if p.suffix in (".csv", ".pdf", ".part")) == ["p.csv", "p.pdf"]

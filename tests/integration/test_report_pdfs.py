@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 from admin_run import run_admin
-from test_product_report import open_the_month
+from test_product_report import local, open_the_month
 
 from posapp.domain.errors import PermissionDenied, PosError
 from posapp.domain.users import Role
@@ -22,9 +22,19 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs
 NOV = dict(start=date(2025, 11, 1), end=date(2025, 11, 30))
 
 
+def with_a_shift_since_october(uow, station):
+    """The month's sales, on a shift opened 1 Oct 08:00 Shanghai and still open: November holds 30 whole
+    days of it, so the staff report's hours are 720.00 (open_the_month opens its shift now, after November)."""
+    from posapp.storage.models import ShiftRow
+
+    manager = open_the_month(uow, station)
+    assert ShiftRow.update(opened_at=local(10, 1, 8)).execute() == 1
+    return manager
+
+
 @pytest.fixture
 def month(uow, station):
-    return open_the_month(uow, station)
+    return with_a_shift_since_october(uow, station)
 
 
 @pytest.fixture
@@ -35,7 +45,7 @@ def cli_store(tmp_path):
     init = run_admin(tmp_path, "init", "--admin-pin", "2468")
     assert init.returncode == 0, init
     store, _ = open_store(load_config(tmp_path / "posapp.toml"))
-    open_the_month(store.uow(), store.station)
+    with_a_shift_since_october(store.uow(), store.station)
     store.close()
     return tmp_path
 
@@ -70,7 +80,13 @@ def test_each_report_as_a_pdf(uow, station, month, tmp_path):
     for word in ("鲜牛奶", "薯片", "酸奶", "湿巾", "纸巾", "乳制品", "74.00", "44.6"):
         assert word in products, word
     assert re.search(r"鲜牛奶.*33\.00.*A", products)
-    assert "赵店长" in texts["staff"]
+    assert re.search(r"赵店长\s+4\s+82\.00\s+1\s+8\.00\s+74\.00\s+20\.50\s+0\s+0\s+0\s+720\.00",
+                     texts["staff"]), texts["staff"]
+    assert re.search(r"合计\s+4\s+82\.00\s+1\s+8\.00\s+74\.00\s+0\s+0\s+0\s+720\.00", texts["staff"])
+    for name, text in texts.items():  # the period once per page, at the top: not its first day again
+        for page in text.split("\f")[:-1]:
+            title, info = page.splitlines()[:2]
+            assert "2025-11-01 ~ 2025-11-30" in title and "2025" not in info and "测试店" in info, (name, page[:300])
     assert "现金" in texts["payments"] or "cash" in texts["payments"]
 
 
