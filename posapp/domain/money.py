@@ -6,6 +6,7 @@ One rounding rule everywhere: half-up to the currency's minor unit.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import get_currency_precision
 
@@ -17,8 +18,9 @@ MAX_PRICE = Decimal("9999999")  # absurd above this for a store item
 MAX_QTY = Decimal("99999")
 
 
+@lru_cache(maxsize=32)
 def currency_places(currency: str) -> int:
-    """Minor-unit digits of an ISO 4217 currency (CNY 2, JPY 0)."""
+    """Minor-unit digits of an ISO 4217 currency (CNY 2, JPY 0). Cached: reports ask it per line."""
     return int(get_currency_precision(currency))
 
 
