@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from benchlib import CACHE_DIR, ROOT, connect_raw, emit, fresh_db, load
+from benchlib import CACHE_DIR, ROOT, connect_raw, emit, fresh_db, load, recording
 
 from posapp.demo import demo_products
 from posapp.domain.users import Role
@@ -204,20 +204,6 @@ def report_db(bench_dir, station):
     return path, out
 
 
-def _recording(database):
-    """Record every (sql, params) the repositories send through the peewee database."""
-    sent = []
-    real = database.execute_sql
-
-    def execute_sql(sql, params=None, *args, **kwargs):
-        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
-            sent.append((sql, tuple(params or ())))
-        return real(sql, params, *args, **kwargs)
-
-    database.execute_sql = execute_sql
-    return sent, lambda: database.__dict__.pop("execute_sql", None)
-
-
 def _raw(con, statements) -> tuple[float, int, list[float]]:
     t = time.perf_counter()
     rows, each = 0, []
@@ -260,7 +246,7 @@ def test_reports(report_db, station, bench_dir):
     for name, call in (("period", run_period), ("products", run_products)):
         rounds = []
         for _ in range(2):
-            sent, stop = _recording(database)
+            sent, stop = recording(database)
             t = time.perf_counter()
             try:
                 report, text, dump = call()

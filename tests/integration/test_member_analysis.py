@@ -52,6 +52,7 @@ from posapp.services import returns, shifts
 from posapp.services.auth import SYSTEM
 from posapp.services.member_analysis import member_analysis
 from posapp.services.member_reports import member_report
+from posapp.services.sales_reports import period_sales
 from posapp.storage.member_report_repo import MemberFigures
 from posapp.storage.models import AuditRow, MemberRow
 
@@ -115,6 +116,10 @@ def test_members_share_new_members_and_points_as_worked_out_by_hand(uow, station
     assert data["guests"] == {"sales": 2, "returns": 0, "net": "100.40", "average_basket": "50.20"}
     assert (data["net"], data["member_share_pct"], data["member_sales_share_pct"]) == ("375.80", "73.3", "60.0")
     assert (data["buyers"], data["new_members"], data["signed_up_here"]) == (2, 2, 2)
+    # Members and others together are the period report's net sales, day by day.
+    period = period_sales(uow, station, actor=manager, start=D0, end=D1)
+    assert report.net == period.current.total.net
+    assert [d.members.net + d.guests.net for d in report.days] == [f.net for _d, f in period.current.by_day]
     assert data["points"] == {"opening": 174, "earned": 373, "redeemed": 100, "expired": 87, "adjusted": 50,
                               "reversed": -88, "closing": 322, "earned_here": 361, "redeemed_here": 100,
                               "holders": 3, "rate": 100, "opening_value": "1.74", "closing_value": "3.22"}
