@@ -75,11 +75,11 @@ def member_analysis(uow, station: Station, *, actor: User, start: date, end: dat
 def _classes(repo, rule, start: date, end: date, tz: str, now: datetime, places: int) -> tuple[ClassCount, ...]:
     zone = ZoneInfo(tz)
     today = to_local(now, tz).date()
-    out = []
-    for d in class_days(start, end, today):
+    days, moments = class_days(start, end, today), []
+    for d in days:
         end_of_day = datetime.combine(d + timedelta(days=1), time(0), tzinfo=zone).astimezone(ZoneInfo("UTC"))
-        moment = min(end_of_day.replace(tzinfo=None) - timedelta(microseconds=1), now)
-        counts = repo.class_counts(at=moment, rule=rule, year=YEAR)
-        out.append(ClassCount(day=d, moment=moment, members={k: counts.get(k, (0, 0))[0] for k in "ABC"},
-                              spend={k: from_minor(counts.get(k, (0, 0))[1], places) for k in "ABC"}))
-    return tuple(out)
+        moments.append(min(end_of_day.replace(tzinfo=None) - timedelta(microseconds=1), now))
+    counted = repo.class_counts(moments=moments, rule=rule, year=YEAR)
+    return tuple(ClassCount(day=d, moment=moment, members={k: counts[k][0] for k in "ABC"},
+                            spend={k: from_minor(counts[k][1], places) for k in "ABC"})
+                 for d, moment, counts in zip(days, moments, counted))

@@ -84,27 +84,40 @@ class MemberAnalysisRepository(ReportRepository):
                          "GROUP BY e.member_id) b", (self._stamp(before),))
         return _int(rows[0][0]), _int(rows[0][1])
 
-    def class_counts(self, *, at: datetime, rule: ClassRule, year: timedelta) -> dict[str, tuple[int, int]]:
-        """class -> (members, their spend in minor units) at a moment, for members who existed then.
+    def class_counts(self, *, moments: list[datetime], rule: ClassRule,
+                     year: timedelta) -> list[dict[str, tuple[int, int]]]:
+        """For each moment: class -> (members, their spend in minor units), for the members who existed then.
 
-        The rule of domain.points.customer_class, in SQL: a year of sales before `at` (both ends included;
-        returns take off the spend but are no visit), in every store; "came in the last N days" is
-        (at - last visit).days <= N, that is: the last visit after at - (N + 1) days."""
+        The rule of domain.points.customer_class, in SQL: a year of sales before the moment (both ends
+        included; returns take off the spend but are no visit), in every store; "came in the last N days" is
+        (at - last visit).days <= N, that is: the last visit after at - (N + 1) days. One pass over the sales
+        for every moment at once (a sum per moment in each member's group), not a pass per moment: each
+        pass reads a year of sales."""
+        if not moments:
+            return []
         p = database.obj.param
         stamp = self._stamp
         minor = lambda amount: to_minor(amount, self.places)  # noqa: E731
+        inner, inner_params, cls, cls_params, sums = [], [], [], [], []
+        for k, at in enumerate(moments):
+            within = f"created_at >= {p} AND created_at <= {p}"
+            inner.append(f"SUM(CASE WHEN {within} THEN total_minor ELSE 0 END) AS sp{k}, "
+                         f"SUM(CASE WHEN kind = 'sale' AND {within} THEN 1 ELSE 0 END) AS v{k}, "
+                         f"MAX(CASE WHEN kind = 'sale' AND {within} THEN created_at END) AS l{k}")
+            inner_params += [stamp(at - year), stamp(at)] * 3
+            cls.append(f"CASE WHEN m.created_at > {p} THEN NULL WHEN s.l{k} IS NULL THEN 'C' "
+                       f"WHEN s.sp{k} >= {p} AND s.v{k} >= {p} AND s.l{k} > {p} THEN 'A' "
+                       f"WHEN (s.sp{k} >= {p} OR s.v{k} >= {p}) AND s.l{k} > {p} THEN 'B' ELSE 'C' END AS c{k}, "
+                       f"COALESCE(s.sp{k}, 0) AS sp{k}")
+            cls_params += [stamp(at), minor(rule.a_spend), rule.a_visits, stamp(at - timedelta(days=rule.a_days + 1)),
+                           minor(rule.b_spend), rule.b_visits, stamp(at - timedelta(days=rule.b_days + 1))]
+            sums += [f"SUM(CASE WHEN q.c{k} = '{c}' THEN {what} ELSE 0 END)"
+                     for c in "ABC" for what in ("1", f"q.sp{k}")]
         rows = self._sql(
-            "SELECT q.cls, COUNT(*), SUM(q.spend) FROM (SELECT CASE "
-            "WHEN s.last_visit IS NULL THEN 'C' "
-            f"WHEN s.spend >= {p} AND s.visits >= {p} AND s.last_visit > {p} THEN 'A' "
-            f"WHEN (s.spend >= {p} OR s.visits >= {p}) AND s.last_visit > {p} THEN 'B' "
-            "ELSE 'C' END AS cls, COALESCE(s.spend, 0) AS spend FROM member m "
-            "LEFT JOIN (SELECT member_code, SUM(total_minor) AS spend, "
-            "SUM(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END) AS visits, "
-            "MAX(CASE WHEN kind = 'sale' THEN created_at END) AS last_visit FROM sale "
-            f"WHERE member_code IS NOT NULL AND created_at >= {p} AND created_at <= {p} "
-            f"GROUP BY member_code) s ON s.member_code = m.code WHERE m.created_at <= {p}) q GROUP BY q.cls",
-            (minor(rule.a_spend), rule.a_visits, stamp(at - timedelta(days=rule.a_days + 1)),
-             minor(rule.b_spend), rule.b_visits, stamp(at - timedelta(days=rule.b_days + 1)),
-             stamp(at - year), stamp(at), stamp(at)))
-        return {r[0]: (_int(r[1]), _int(r[2])) for r in rows}
+            f"SELECT {', '.join(sums)} FROM (SELECT {', '.join(cls)} FROM member m "
+            f"LEFT JOIN (SELECT member_code, {', '.join(inner)} FROM sale WHERE member_code IS NOT NULL "
+            f"AND created_at >= {p} AND created_at <= {p} GROUP BY member_code) s ON s.member_code = m.code) q",
+            (*cls_params, *inner_params, stamp(min(moments) - year), stamp(max(moments))))
+        row = rows[0]
+        return [{c: (_int(row[6 * k + 2 * i]), _int(row[6 * k + 2 * i + 1])) for i, c in enumerate("ABC")}
+                for k in range(len(moments))]
