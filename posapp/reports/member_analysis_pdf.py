@@ -80,7 +80,8 @@ def members_pdf(report: MemberAnalysis, *, store: str, currency: str, tz: str, p
                 note=t(_("{rate} points pay 1")).format(rate=report.rate))
     for label, value, valued in ((_("Balance when the period began"), report.opening_points, True),
                                  (_("Earned"), points.earn, False), (_("Redeemed"), -points.redeem, False),
-                                 (_("Expired"), -points.expire, False), (_("Adjusted by managers"), points.adjust, False),
+                                 (_("Expired"), -points.expire, False),
+                                 (_("Adjusted by managers"), points.adjust, False),
                                  (_("Taken back or given back by returns"), points.reverse, False),
                                  (_("Balance at the end (the points liability)"), report.closing_points, True),
                                  (_("Earned at this store"), report.earned_here, False),
@@ -98,7 +99,8 @@ def members_pdf(report: MemberAnalysis, *, store: str, currency: str, tz: str, p
                                                      for c in report.classes], names))
     rep.section(t(_("Classes over time")), [Col(t(_("Day")), 0.2), Col(names[0], 0.16, "r"),
                                             Col(names[1], 0.16, "r"), Col(names[2], 0.16, "r"),
-                                            Col(t(_("All members")), 0.12, "r"), Col(t(_("Spend of class A")), 0.2, "r")],
+                                            Col(t(_("All members")), 0.12, "r"),
+                                            Col(t(_("Spend of class A")), 0.2, "r")],
                 note=t(_("at the end of the day; spend: the 12 months before")))
     for c in report.classes:
         rep.row([f"{c.day:%Y-%m-%d}", f"{c.members['A']:,}", f"{c.members['B']:,}", f"{c.members['C']:,}",

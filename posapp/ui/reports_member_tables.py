@@ -23,7 +23,8 @@ def member_tables(report: MemberAnalysis) -> list[Table]:
                (_("New members (every store and the online shop)"), str(report.new_members), "", "", "", ""),
                (_("Signed up at this store's tills"), str(report.signed_up_here), "", "", "", "")]
     p = report.points
-    ledger = [(_("Balance when the period began"), f"{report.opening_points:,}", m(report.value(report.opening_points))),
+    ledger = [(_("Balance when the period began"), f"{report.opening_points:,}",
+               m(report.value(report.opening_points))),
               (_("Earned"), f"{p.earn:,}", ""), (_("Redeemed"), f"{-p.redeem:,}", ""),
               (_("Expired"), f"{-p.expire:,}", ""), (_("Adjusted by managers"), f"{p.adjust:,}", ""),
               (_("Taken back or given back by returns"), f"{p.reverse:,}", ""),

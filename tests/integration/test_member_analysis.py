@@ -147,7 +147,8 @@ def test_classes_at_the_end_of_each_day_follow_the_rules(uow, station, shop):
     assert report.classes[-1].spend == {"A": D("275.40"), "B": D("175.00"), "C": D("12.90")}
     # A period reaching into the future counts classes up to now (today's as of now), nothing after.
     today = (utcnow() + timedelta(hours=8)).date()
-    later = member_analysis(uow, station, actor=manager, start=today - timedelta(days=1), end=today + timedelta(days=40))
+    later = member_analysis(uow, station, actor=manager, start=today - timedelta(days=1),
+                            end=today + timedelta(days=40))
     assert [c.day for c in later.classes] == [today - timedelta(days=2), today - timedelta(days=1), today]
     assert later.classes[-1].moment <= utcnow() and later.classes[-1].total == 3
 
