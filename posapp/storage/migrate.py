@@ -6,6 +6,8 @@ import logging
 import os
 import sqlite3
 import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +19,8 @@ from posapp.storage.db import database, is_sqlite, sqlite_backup
 
 log = logging.getLogger(__name__)
 HISTORY_TABLE = "schema_migration"
+UPGRADE_LOCK = 0x706F73617070  # "posapp": the advisory lock key the tills take to upgrade a shared database
+UPGRADE_WAIT_S = 600.0  # a till waits this long for another one's upgrade
 
 
 def migrations_dir() -> Path:
@@ -50,15 +54,44 @@ def pending(db=None, directory: Path | None = None) -> list[str]:
     return [s.name for s in status(db, directory) if s.applied is None]
 
 
-def migrate(db=None, *, target: str | None = None, directory: Path | None = None) -> list[str]:
-    """Apply pending migrations in order (each in its own transaction); returns their names."""
-    try:
-        applied = runner(db, directory).up(target)
-    except Exception as exc:
-        raise StorageError(f"migration failed: {exc}") from exc
+def migrate(db=None, *, target: str | None = None, directory: Path | None = None,
+            wait: float = UPGRADE_WAIT_S) -> list[str]:
+    """Apply pending migrations in order (each in its own transaction); returns their names.
+
+    On PostgreSQL the tills of a store share one database and start together after a new version is
+    rolled out: one takes the upgrade lock and migrates, the others wait for it (at most `wait` seconds)
+    and then find nothing left to do."""
+    db = db or database.obj
+    with _upgrade_lock(db, wait):
+        try:
+            applied = runner(db, directory).up(target)
+        except Exception as exc:
+            raise StorageError(f"migration failed: {exc}") from exc
     for name in applied:
         log.info("applied migration %s", name)
     return applied
+
+
+@contextmanager
+def _upgrade_lock(db, wait: float):
+    """A PostgreSQL session advisory lock around the whole upgrade; nothing on SQLite, whose file has one
+    till (and SQLite serialises writers itself)."""
+    if is_sqlite(db):
+        yield
+        return
+    deadline, told = time.monotonic() + wait, False
+    while not db.execute_sql("SELECT pg_try_advisory_lock(%s)", (UPGRADE_LOCK,)).fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise StorageError(f"another till has been upgrading this database for more than {wait:.0f} s; "
+                               "nothing was changed here: look at that till, then start this one again")
+        if not told:
+            log.warning("another till is upgrading the database; waiting for it")
+            told = True
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (UPGRADE_LOCK,))
 
 
 class MigrationFailed(StorageError):

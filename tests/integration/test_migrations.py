@@ -163,3 +163,53 @@ def test_upgrade_to_the_stock_ledger_backfills_levels_and_keeps_search_working(e
     stamped = dict(db.execute_sql("SELECT sku, price_changed_at FROM product").fetchall())
     assert stamped["M1"] is not None and stamped["M2"] is None
     assert db.execute_sql(f"SELECT content FROM product WHERE sku = {p}", ("N1",)).fetchone()[0] == "100g"
+
+
+def test_two_tills_upgrading_one_store_server_at_once_apply_each_migration_once(empty_db_url):
+    """After IT rolls out a new version, every till of a store starts at once against the store server's
+    PostgreSQL: one upgrades, the others wait for it and find nothing left to do; none fails."""
+    import threading
+
+    if not empty_db_url.startswith("postgres"):
+        pytest.skip("one SQLite file belongs to one till")
+    start = threading.Barrier(3)
+    applied, failed = [], []
+
+    def till():
+        db = dbmod.make_database(empty_db_url)
+        db.connect()
+        try:
+            start.wait()
+            applied.extend(migrate.migrate(db))
+        except Exception as exc:  # noqa: BLE001 - what a till would show on its screen
+            failed.append(exc)
+        finally:
+            db.close()
+
+    tills = [threading.Thread(target=till) for _ in range(3)]
+    for t in tills:
+        t.start()
+    for t in tills:
+        t.join(timeout=120)
+
+    assert failed == []
+    every = [s.name for s in migrate.status(dbmod.bind(empty_db_url))]
+    assert sorted(applied) == every  # each migration applied once, by one of the tills
+    assert migrate.pending(dbmod.database.obj) == []
+
+
+def test_a_till_that_waits_too_long_for_another_ones_upgrade_says_so_and_changes_nothing(empty_db_url):
+    if not empty_db_url.startswith("postgres"):
+        pytest.skip("one SQLite file belongs to one till")
+    other = dbmod.make_database(empty_db_url)
+    other.connect()
+    other.execute_sql("SELECT pg_advisory_lock(%s)", (migrate.UPGRADE_LOCK,))  # a till stuck mid-upgrade
+    db = dbmod.bind(empty_db_url)
+    try:
+        with pytest.raises(StorageError, match="another till has been upgrading"):
+            migrate.migrate(db, wait=0.5)
+        assert len(migrate.pending(db)) == len(migrate.status(db))  # nothing applied
+    finally:
+        other.close()  # its session ends: the lock goes with it
+    assert migrate.migrate(db)  # and the upgrade goes ahead
+    assert migrate.pending(db) == []
