@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 
 from posapp.cli.common import _fail, _open, _out
-from posapp.domain.errors import PosError
 
 
 def _at(text: str | None, station) -> datetime | None:

@@ -4,7 +4,10 @@ right) and the PDF of any report."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -87,3 +90,35 @@ def report_pdf(args, name: str, start, end, *, out: str | None = None, **options
         return _fail(str(exc))
     print(f"written to {path}", file=sys.stderr, flush=True)
     return 0
+
+
+def run_report(args, name: str, build, *, text, table, **pdf_options) -> int:
+    """What every analysis report command does: read the period; for a PDF, write it through report_pdf;
+    else build the report for the chosen store and print (or --out) it as JSON (report.to_json()), CSV
+    (table(report, t): rows, a head row first) or text (text(report, t, station): lines), with t the words
+    of the store's language. build(uow, station, start, end) -> report."""
+    from posapp.domain.errors import PosError
+    from posapp.reports.words import words
+
+    period = period_of(args)
+    if period is None:
+        return 1
+    start, end = period
+    if args.format == "pdf":
+        return report_pdf(args, name, start, end, **pdf_options)
+    store = _open(args)
+    try:
+        station = station_for(args, store)
+        report = build(store.uow(), station, start, end)
+    except PosError as exc:
+        return _fail(str(exc))
+    t = words(store.config.store.locale)
+    if args.format == "json":
+        out = json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n"
+    elif args.format == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(table(report, t))
+        out = buffer.getvalue()
+    else:
+        out = "\n".join(text(report, t, station)) + "\n"
+    return emit(args, out)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
-from posapp.cli.common import _open
-from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf, station_for
-from posapp.i18n import N_, _
+from posapp.cli.report_common import period_arguments, run_report
+from posapp.reports.columns import aligned
+from posapp.reports.words import _
 
 
 def add_report_parsers(rsub, common) -> None:
@@ -24,55 +20,29 @@ def report_people(args) -> int:
     from posapp.services.auth import SYSTEM
     from posapp.services.people_reports import payments_report, staff_report
 
-    period = period_of(args)
-    if period is None:
-        return 1
-    start, end = period
-    if args.format == "pdf":
-        return report_pdf(args, args.kind, start, end)
-    store = _open(args)
-    station = station_for(args, store)
     make = payments_report if args.kind == "payments" else staff_report
-    report = make(store.uow(), station, actor=SYSTEM, start=start, end=end)
-    if args.format == "json":
-        text = json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n"
-    elif args.format == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(report.rows())
-        text = buffer.getvalue()
-    else:
-        text = "\n".join(_text(report, args.kind, station.store_code)) + "\n"
-    return emit(args, text)
+    return run_report(args, args.kind, lambda uow, station, start, end: make(
+        uow, station, actor=SYSTEM, start=start, end=end), text=_text, table=lambda report, _t: report.rows())
 
 
-PAYMENT_HEADS = (N_("Tenders"), N_("Sales"), N_("Amount"), N_("Returns"), N_("Refunded"), N_("Net"))
-STAFF_HEADS = (N_("Cashier"), N_("Sales"), N_("Amount"), N_("Average basket"), N_("Returns"), N_("Returned"),
-               N_("Net"), N_("Void line"), N_("Void sale"), N_("Overrides"), N_("Members"), N_("Hours"))
+PAYMENT_HEADS = (_("Tenders"), _("Sales"), _("Amount"), _("Returns"), _("Refunded"), _("Net"))
+STAFF_HEADS = (_("Cashier"), _("Sales"), _("Amount"), _("Average basket"), _("Returns"), _("Returned"),
+               _("Net"), _("Void line"), _("Void sale"), _("Overrides"), _("Members"), _("Hours"))
 
 
-def _text(report, kind: str, store_code: str) -> list[str]:
+def _text(report, t, station) -> list[str]:
     """An aligned table in the store's language (CSV and JSON keep the machine column names)."""
+    from posapp.domain.people_report import PaymentsReport
     from posapp.reports.shift_report import TENDER_NAMES
 
-    lines = [f"{store_code} {report.start} - {report.end} ({report.currency})"]
+    lines = [f"{station.store_code} {report.start} - {report.end} ({report.currency})"]
     rows = report.rows()[1:]
-    if kind == "payments":
-        lines.append(f"{_('Sales')}: {report.sales}   {_('Returns')}: {report.returns}   "
-                     f"{_('Cash rounding')}: {report.rounding}")
-        heads = [_(h) for h in PAYMENT_HEADS]
-        rows = [[TENDER_NAMES.get(r[0], _("Total") if r is rows[-1] else r[0]), *r[1:]] for r in rows]
+    if isinstance(report, PaymentsReport):
+        lines.append(f"{t(_('Sales'))}: {report.sales}   {t(_('Returns'))}: {report.returns}   "
+                     f"{t(_('Cash rounding'))}: {report.rounding}")
+        heads = [t(h) for h in PAYMENT_HEADS]
+        rows = [[t(TENDER_NAMES[r[0]]) if r[0] in TENDER_NAMES else t(_("Total")) if r is rows[-1] else r[0], *r[1:]]
+                for r in rows]
     else:
-        heads = [_(h) for h in STAFF_HEADS]
-    table = [heads] + [[str(v) for v in r] for r in rows]
-    widths = [max(_width(r[i]) for r in table) for i in range(len(heads))]
-    for r in table:
-        cells = [v + " " * (w - _width(v)) if i == 0 else " " * (w - _width(v)) + v
-                 for i, (v, w) in enumerate(zip(r, widths))]
-        lines.append("  ".join(cells).rstrip())
-    return lines
-
-
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+        heads = [t(h) for h in STAFF_HEADS]
+    return lines + aligned([heads] + [[str(v) for v in r] for r in rows])

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
-from posapp.cli.common import _fail, _open
-from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf, station_for
-from posapp.reports.words import _, words
+from posapp.cli.report_common import period_arguments, run_report
+from posapp.reports.words import _
 
 
 def add_report_parsers(rsub, common) -> None:
@@ -22,31 +17,13 @@ def add_report_parsers(rsub, common) -> None:
 
 
 def report_products(args) -> int:
-    from posapp.domain.errors import PosError
     from posapp.services.auth import SYSTEM
     from posapp.services.product_reports import product_report
 
-    period = period_of(args)
-    if period is None:
-        return 1
-    start, end = period
-    if args.format == "pdf":
-        return report_pdf(args, "products", start, end, slow_days=args.slow_days)
-    store = _open(args)
-    locale = store.config.store.locale
-    try:
-        station = station_for(args, store)
-        report = product_report(store.uow(), station, actor=SYSTEM, start=start, end=end,
-                                slow_days=args.slow_days)
-    except PosError as exc:
-        return _fail(str(exc))
-    if args.format == "json":
-        text = json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n"
-    elif args.format == "csv":
-        text = _csv(report.to_json(), words(locale))
-    else:
-        text = "\n".join(_text(report.to_json(), words(locale), station.timezone)) + "\n"
-    return emit(args, text)
+    return run_report(args, "products", lambda uow, station, start, end: product_report(
+        uow, station, actor=SYSTEM, start=start, end=end, slow_days=args.slow_days),
+        text=lambda report, t, station: _text(report.to_json(), t, station.timezone),
+        table=lambda report, t: [_headers(t), *_product_rows(report.to_json())], slow_days=args.slow_days)
 
 
 def _headers(t) -> list[str]:
@@ -57,15 +34,6 @@ def _headers(t) -> list[str]:
 def _product_rows(data: dict) -> list[list[str]]:
     return [[p["sku"], p["name"], p["category"], p["units"], p["net_sales"], p["margin"] or "",
              p["share_pct"], p["abc"]] for p in data["products"]]
-
-
-def _csv(data: dict, t) -> str:
-    """One table: the products (the categories and slow movers are in the JSON and text forms)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(_headers(t))
-    writer.writerows(_product_rows(data))
-    return buf.getvalue()
 
 
 def _local_day(stamp: str, tz: str) -> str:

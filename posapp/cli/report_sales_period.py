@@ -3,13 +3,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
-from posapp.cli.common import _fail, _open
-from posapp.cli.report_common import emit, period_arguments, period_of, report_pdf, station_for
-from posapp.reports.words import _, words
+from posapp.cli.report_common import period_arguments, run_report
+from posapp.reports.words import _
 
 
 def add_report_parsers(rsub, common) -> None:
@@ -21,30 +16,12 @@ def add_report_parsers(rsub, common) -> None:
 
 
 def report_period(args) -> int:
-    from posapp.domain.errors import PosError
     from posapp.services.auth import SYSTEM
     from posapp.services.sales_reports import period_sales
 
-    period = period_of(args)
-    if period is None:
-        return 1
-    start, end = period
-    if args.format == "pdf":
-        return report_pdf(args, "period", start, end)
-    store = _open(args)
-    locale = store.config.store.locale
-    try:
-        report = period_sales(store.uow(), station_for(args, store), actor=SYSTEM, start=start, end=end)
-    except PosError as exc:
-        return _fail(str(exc))
-    data = report.to_json()
-    if args.format == "json":
-        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    elif args.format == "csv":
-        text = _csv(data, words(locale))
-    else:
-        text = "\n".join(_text(data, words(locale))) + "\n"
-    return emit(args, text)
+    return run_report(args, "period", lambda uow, station, start, end: period_sales(
+        uow, station, actor=SYSTEM, start=start, end=end),
+        text=lambda report, t, _station: _text(report.to_json(), t), table=lambda report, t: _table(report.to_json(), t))
 
 
 _KEYS = ("sales", "gross_sales", "discounts", "returned", "net_sales", "tax", "average_basket", "items_per_basket")
@@ -59,14 +36,10 @@ def _cells(f: dict | None) -> list[str]:
     return ["" if f is None or f[k] is None else str(f[k]) for k in _KEYS]
 
 
-def _csv(data: dict, t) -> str:
-    """One table: the days (hours, weekdays and comparisons are in the JSON and text forms)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([t(_("Day")), *_headers(t)])
-    writer.writerows([d["date"], *_cells(d)] for d in data["by_day"])
-    writer.writerow([t(_("Sum")), *_cells(data)])
-    return buf.getvalue()
+def _table(data: dict, t) -> list[list[str]]:
+    """The CSV's one table: the days (hours, weekdays and comparisons are in the JSON and text forms)."""
+    return [[t(_("Day")), *_headers(t)], *([d["date"], *_cells(d)] for d in data["by_day"]),
+            [t(_("Sum")), *_cells(data)]]
 
 
 def _text(data: dict, t) -> list[str]:

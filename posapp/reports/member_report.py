@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import os
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from pathlib import Path
 from posapp.domain.clock import to_local
 from posapp.domain.members import TIER_NAMES, mask_phone
 from posapp.domain.points import ClassRule, LoyaltyRules, customer_class, tier_for
+from posapp.reports.columns import display_width, pad
 from posapp.reports.shift_report import money
 from posapp.reports.words import _, words
 
@@ -260,28 +260,17 @@ def _tier(t, tier: str) -> str:
     return t(TIER_NAMES[tier]) if tier in TIER_NAMES else tier
 
 
-def _width(text: str) -> int:
-    """Terminal columns: East Asian wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, *, right: bool) -> str:
-    while _width(text) > width:
-        text = text[:-2] + "…"
-    fill = " " * (width - _width(text))
-    return fill + text if right else text + fill
-
-
 def _columns(rows: list[list[str]], *, right_from: int, rule_after: int, rule_before: int = -1,
              name_column: int = -1) -> list[str]:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     if name_column >= 0:
         widths[name_column] = min(widths[name_column], 20)
     out = []
     for i, row in enumerate(rows):
         if i == rule_before:
             out.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
-        out.append("  ".join(_pad(c, w, right=n >= right_from) for n, (c, w) in enumerate(zip(row, widths))).rstrip())
+        out.append("  ".join(pad(c, w, right=n >= right_from, cut=True)
+                             for n, (c, w) in enumerate(zip(row, widths))).rstrip())
         if i == rule_after:
             out.append("-" * (sum(widths) + 2 * (len(widths) - 1)))
     return out

@@ -6,7 +6,6 @@ As JSON for machines, a text table, and an A4 PDF (one table and a bar chart) in
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from posapp.domain.clock import to_local
 from posapp.domain.promotions import Promotion
+from posapp.reports.columns import display_width, pad
 from posapp.reports.flow_pdf import FlowPdf
 from posapp.reports.shift_report import money
 from posapp.reports.words import _, words
@@ -125,9 +125,9 @@ class PromotionReport:
         if not self.promotions:
             return lines + [self._nothing(t)]
         head, rows = _table(self, t)
-        widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(len(head))]
+        widths = [max(display_width(r[i]) for r in [head, *rows]) for i in range(len(head))]
         widths[1] = min(widths[1], 24)
-        fmt = lambda cells: "  ".join(_pad(c, w, left=i >= 3)  # noqa: E731
+        fmt = lambda cells: "  ".join(pad(c, w, right=i >= 3, cut=True)  # noqa: E731
                                       for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
         span = lambda a, b: sum(widths[a:b]) + 2 * (b - a - 1)  # noqa: E731
         groups = " " * (span(0, 6) + 2) + _centre(t(_("Units")), span(6, 9)) + "  " + \
@@ -215,21 +215,9 @@ def _table(report: PromotionReport, t) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
-def _width(text: str) -> int:
-    """Terminal columns: East Asian wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _centre(text: str, width: int) -> str:
-    room = max(0, width - _width(text))
+    room = max(0, width - display_width(text))
     return " " * (room // 2) + text + " " * (room - room // 2)
-
-
-def _pad(text: str, width: int, *, left: bool) -> str:
-    while _width(text) > width:
-        text = text[:-2] + "…"
-    fill = " " * (width - _width(text))
-    return fill + text if left else text + fill
 
 
 # --- the PDF -------------------------------------------------------------------------------------

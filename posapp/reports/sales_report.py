@@ -3,7 +3,6 @@ JSON for machines or text in the store's language."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from posapp.domain.clock import to_local
 from posapp.domain.returns import REASONS
+from posapp.reports.columns import display_width, pad
 from posapp.reports.shift_report import TENDER_NAMES, ReasonLine, money
 from posapp.reports.words import _, words
 
@@ -104,15 +104,15 @@ class SalesSummary:
         rows = [*self._sales_rows(t, m), None, *self._return_rows(t, m), None,
                 (t(_("Net sales after returns")), m(self.net_total)), (t(_("Tax net of returns")), m(self.net_tax)),
                 (t(_("Takings after refunds")), m(self.takings - self.returns.refunded)), None]
-        width = max(_width(row[0]) for row in rows if row) + 2
+        width = max(display_width(row[0]) for row in rows if row) + 2
         if self.terminal:
             title = t(_("Sales {start} to {end}, till {terminal} ({currency})"))
         else:
             title = t(_("Sales {start} to {end} ({currency})"))
         lines = [title.format(start=self.start, end=self.end, terminal=self.terminal, currency=self.currency)]
-        lines += [(_pad(row[0], width) + f"{row[1]:>16}").rstrip() if row else "" for row in rows]
+        lines += [(pad(row[0], width) + f"{row[1]:>16}").rstrip() if row else "" for row in rows]
         head = (t(_("Day")), t(_("Sales count")), t(_("Net sales")), t(_("Returns")), t(_("Returned value")))
-        lines.append(f"{_pad(head[0], 10)} " + " ".join(_pad(h, 12, left=True) for h in head[1:]))
+        lines.append(f"{pad(head[0], 10)} " + " ".join(pad(h, 12, right=True) for h in head[1:]))
         lines += [f"{d.day} " + " ".join(f"{v:>12}" for v in (d.sales, m(d.total), d.returns, m(d.returned)))
                   for d in self.by_day]
         return lines
@@ -145,16 +145,6 @@ class SalesSummary:
 
 def _qty(qty: Decimal) -> str:
     return format(qty.normalize(), "f")  # 2, 0.75 (kg): no trailing zeros
-
-
-def _width(text: str) -> int:
-    """Terminal columns: East Asian wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, *, left: bool = False) -> str:
-    fill = " " * max(0, width - _width(text))
-    return fill + text if left else text + fill
 
 
 def day_range_utc(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
