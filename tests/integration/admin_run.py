@@ -16,3 +16,19 @@ def run_admin(home: Path, *args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "posapp.cli", *map(str, args), "--config", home / "posapp.toml"],
                           stdin=subprocess.DEVNULL, capture_output=True, env=env, cwd=home, timeout=120,
                           encoding="utf-8")
+
+
+def initialised_store(home: Path, fill, *init_args) -> Path:
+    """A store made by `posapp-admin init --admin-pin 2468 INIT_ARGS` in home (SQLite), then fill(uow,
+    station) run on it; returns home."""
+    from posapp.bootstrap import open_store
+    from posapp.config import load_config
+
+    init = run_admin(home, "init", "--admin-pin", "2468", *init_args)
+    assert init.returncode == 0, init
+    store, _ = open_store(load_config(home / "posapp.toml"))
+    try:
+        fill(store.uow(), store.station)
+    finally:
+        store.close()
+    return home

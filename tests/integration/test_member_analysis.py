@@ -38,7 +38,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal as D
 
 import pytest
-from admin_run import run_admin
+from admin_run import initialised_store, run_admin
 from test_members import sell, store  # noqa: F401 (the store fixture: catalog, manager, cashier, open shift)
 
 from posapp.domain.clock import utcnow
@@ -226,25 +226,19 @@ def test_class_days_pick_the_finest_step_that_stays_readable():
 def cli_store(tmp_path, backend):
     if backend != "sqlite":
         pytest.skip("posapp-admin init makes a SQLite store")
-    from posapp.bootstrap import open_store
-    from posapp.config import load_config
+    from posapp.demo import demo_products
     from posapp.domain.users import Role
+    from posapp.services import catalog
     from posapp.services.auth import hash_pin
 
-    init = run_admin(tmp_path, "init", "--admin-pin", "2468", "--store-name", "便民超市")
-    assert init.returncode == 0, init
-    store_, _ = open_store(load_config(tmp_path / "posapp.toml"))
-    uow, station = store_.uow(), store_.station
-    from posapp.demo import demo_products
-    from posapp.services import catalog
+    def fill(uow, station):
+        catalog.save_products(uow, station, actor=SYSTEM, specs=demo_products(60), source="demo")
+        manager = uow.users.add(username="m1", name="店长", role=Role.MANAGER, pin_hash=hash_pin("8888"))
+        cashier = uow.users.add(username="c1", name="收银员", role=Role.CASHIER, pin_hash=hash_pin("1111"))
+        shifts.open_shift(uow, station, actor=cashier, opening_float=D("200.00"))
+        build(uow, station, manager, cashier)
 
-    catalog.save_products(uow, station, actor=SYSTEM, specs=demo_products(60), source="demo")
-    manager = uow.users.add(username="m1", name="店长", role=Role.MANAGER, pin_hash=hash_pin("8888"))
-    cashier = uow.users.add(username="c1", name="收银员", role=Role.CASHIER, pin_hash=hash_pin("1111"))
-    shifts.open_shift(uow, station, actor=cashier, opening_float=D("200.00"))
-    build(uow, station, manager, cashier)
-    store_.close()
-    return tmp_path
+    return initialised_store(tmp_path, fill, "--store-name", "便民超市")
 
 
 def test_admin_report_members_as_json_csv_and_pdf(cli_store):

@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal as D
 
 import pytest
-from admin_run import run_admin
+from admin_run import initialised_store, run_admin
 from test_shift_reports import PRODUCTS, STEP
 
 from posapp.domain.basket import Basket
@@ -142,15 +142,7 @@ def test_reports_need_their_permission_and_a_sane_range(uow, station):
 def cli_store(tmp_path, backend):
     if backend != "sqlite":
         pytest.skip("posapp-admin init makes a SQLite store")
-    from posapp.bootstrap import open_store
-    from posapp.config import load_config
-
-    init = run_admin(tmp_path, "init", "--admin-pin", "2468", "--store-name", "便民超市")
-    assert init.returncode == 0, init
-    store, _ = open_store(load_config(tmp_path / "posapp.toml"))
-    build(store.uow(), store.station)
-    store.close()
-    return tmp_path
+    return initialised_store(tmp_path, build, "--store-name", "便民超市")
 
 
 def test_admin_report_payments_as_json_and_staff_as_csv(cli_store):

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
-from admin_run import run_admin
+from admin_run import initialised_store, run_admin
 
 from posapp.domain.basket import Basket
 from posapp.domain.catalog import ProductSpec
@@ -140,15 +140,7 @@ def test_a_shorter_window_and_the_rules(uow, station, month):
 
 @pytest.fixture
 def cli_store(tmp_path):
-    from posapp.bootstrap import open_store
-    from posapp.config import load_config
-
-    init = run_admin(tmp_path, "init", "--admin-pin", "2468")
-    assert init.returncode == 0, init
-    store, _ = open_store(load_config(tmp_path / "posapp.toml"))
-    open_the_month(store.uow(), store.station)
-    store.close()
-    return tmp_path
+    return initialised_store(tmp_path, open_the_month)
 
 
 def test_admin_report_products_as_json_and_csv(cli_store):

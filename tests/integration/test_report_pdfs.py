@@ -10,7 +10,7 @@ import subprocess
 from datetime import date
 
 import pytest
-from admin_run import run_admin
+from admin_run import initialised_store, run_admin
 from test_product_report import local, open_the_month
 
 from posapp.domain.errors import PermissionDenied, PosError
@@ -39,15 +39,7 @@ def month(uow, station):
 
 @pytest.fixture
 def cli_store(tmp_path):
-    from posapp.bootstrap import open_store
-    from posapp.config import load_config
-
-    init = run_admin(tmp_path, "init", "--admin-pin", "2468")
-    assert init.returncode == 0, init
-    store, _ = open_store(load_config(tmp_path / "posapp.toml"))
-    with_a_shift_since_october(store.uow(), store.station)
-    store.close()
-    return tmp_path
+    return initialised_store(tmp_path, with_a_shift_since_october)
 
 
 def text_of(path) -> str:

@@ -40,14 +40,27 @@ def column(table: QTableWidget, col: int) -> list[str]:
     return [table.item(r, col).text() for r in range(table.rowCount())]
 
 
-def test_a_manager_sees_todays_sales_and_products(qtbot, demo_store, open_shift, tmp_path, monkeypatch):
-    product = next(p for p in demo_store.uow().catalog.iter_all() if not p.weighed and p.price > 0)
-    net = sell(demo_store, product, 2) + sell(demo_store, product, 1)
+def manager_opens_reports(qtbot, demo_store) -> ReportsWindow:
+    """The manager logs in and opens Back office › Reports."""
     window = make_window(qtbot, demo_store)
     log_in(qtbot, window, username="manager", pin="8888")
     window.findChild(QAction, "open_reports").trigger()
     qtbot.waitUntil(lambda: window.findChild(ReportsWindow) is not None, timeout=5000)
-    reports = window.findChild(ReportsWindow)
+    return window.findChild(ReportsWindow)
+
+
+def show_tab(qtbot, reports: ReportsWindow, kind: str, table: str) -> tuple:
+    """Switches to a report's tab and waits for its table: (the page, the table)."""
+    page = reports.pages[kind]
+    reports.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.findChild(QTableWidget, table) is not None, timeout=10000)
+    return page, page.findChild(QTableWidget, table)
+
+
+def test_a_manager_sees_todays_sales_and_products(qtbot, demo_store, open_shift, tmp_path, monkeypatch):
+    product = next(p for p in demo_store.uow().catalog.iter_all() if not p.weighed and p.price > 0)
+    net = sell(demo_store, product, 2) + sell(demo_store, product, 1)
+    reports = manager_opens_reports(qtbot, demo_store)
     period = reports.pages["period"]
     qtbot.waitUntil(lambda: period.findChild(QTableWidget, "period_totals") is not None, timeout=10000)
     totals = period.findChild(QTableWidget, "period_totals")
@@ -58,10 +71,7 @@ def test_a_manager_sees_todays_sales_and_products(qtbot, demo_store, open_shift,
     days = period.findChild(QTableWidget, "period_days")
     assert days.rowCount() == 1 and cells(days, 0)[1] == "2"
 
-    reports.tabs.setCurrentWidget(reports.pages["products"])
-    products = reports.pages["products"]
-    qtbot.waitUntil(lambda: products.findChild(QTableWidget, "report_products") is not None, timeout=10000)
-    table = products.findChild(QTableWidget, "report_products")
+    products, table = show_tab(qtbot, reports, "products", "report_products")
     assert column(table, 0) == [product.sku]
     row = cells(table, 0)
     assert row[1] == product.name and row[3] == "3" and row[4] == money(net, demo_store.station.currency)
@@ -117,15 +127,8 @@ def test_the_promotions_tab_shows_what_each_promotion_gave_and_saves_it(qtbot, d
     assert sale.total == Decimal("158.00")
     c = demo_store.station.currency
 
-    window = make_window(qtbot, demo_store)
-    log_in(qtbot, window, username="manager", pin="8888")
-    window.findChild(QAction, "open_reports").trigger()
-    qtbot.waitUntil(lambda: window.findChild(ReportsWindow) is not None, timeout=5000)
-    reports = window.findChild(ReportsWindow)
-    page = reports.pages["promotions"]
-    reports.tabs.setCurrentWidget(page)
-    qtbot.waitUntil(lambda: page.findChild(QTableWidget, "report_promotions") is not None, timeout=10000)
-    table = page.findChild(QTableWidget, "report_promotions")
+    reports = manager_opens_reports(qtbot, demo_store)
+    page, table = show_tab(qtbot, reports, "promotions", "report_promotions")
     rows = {cells(table, r)[0]: cells(table, r) for r in range(table.rowCount())}
     special = rows["DEMO-SP"]
     assert special[1] == "奶粉限时特价" and special[2] == "Special price"
@@ -176,15 +179,8 @@ def test_the_members_tab_shows_the_members_share_and_the_points_and_saves_a_pdf(
         checkout.complete_sale(uow, demo_store.station, actor=cashier, basket=basket, tendering=tendering)
     c = demo_store.station.currency
 
-    window = make_window(qtbot, demo_store)
-    log_in(qtbot, window, username="manager", pin="8888")
-    window.findChild(QAction, "open_reports").trigger()
-    qtbot.waitUntil(lambda: window.findChild(ReportsWindow) is not None, timeout=5000)
-    reports = window.findChild(ReportsWindow)
-    page = reports.pages["members"]
-    reports.tabs.setCurrentWidget(page)
-    qtbot.waitUntil(lambda: page.findChild(QTableWidget, "members_buyers") is not None, timeout=10000)
-    buyers = page.findChild(QTableWidget, "members_buyers")
+    reports = manager_opens_reports(qtbot, demo_store)
+    page, buyers = show_tab(qtbot, reports, "members", "members_buyers")
     assert cells(buyers, 0)[1:5] == ["1", "0", money(Decimal("175.00"), c), "66.7%"]
     assert cells(buyers, 1)[1:5] == ["1", "0", money(Decimal("87.50"), c), "33.3%"]
     rows = {cells(buyers, r)[0]: cells(buyers, r) for r in range(buyers.rowCount())}
