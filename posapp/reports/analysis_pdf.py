@@ -1,6 +1,6 @@
 """The analysis reports as A4 PDFs (issue 10): period sales, products, payments and staff.
 
-Each is a stock_pdf Ledger (fixed-height rows, the header and column heads again on every page, no row
+Each is a ledger_pdf Ledger (fixed-height rows, the header and column heads again on every page, no row
 ever split, "page x / y") with charts between its tables: reportlab.graphics drawings in the CID font,
 so Chinese labels print. A chart that does not fit what is left of a page starts the next one.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from posapp.reports.stock_pdf import MARGIN, MM, WIDTH, Col, Ledger, amount, qty
+from posapp.reports.ledger_pdf import MARGIN, MM, WIDTH, Col, Ledger, amount, qty
 from posapp.reports.words import _, words
 
 CJK = "STSong-Light"

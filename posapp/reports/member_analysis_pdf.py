@@ -8,7 +8,7 @@ from pathlib import Path
 
 from posapp.domain.member_analysis import MemberAnalysis, percent
 from posapp.reports.analysis_pdf import CJK, _f, _label_font, _ledger, bar_chart
-from posapp.reports.stock_pdf import MM, WIDTH, Col, amount
+from posapp.reports.ledger_pdf import MM, WIDTH, Col, amount
 from posapp.reports.words import _, words
 
 CLASS_COLOURS = ((0.18, 0.36, 0.54), (0.44, 0.61, 0.77), (0.71, 0.71, 0.71))  # A, B, C
