@@ -24,165 +24,28 @@ Rules:
 - A scale label's weight is in kg; for goods priced per 斤, g or lb it is converted to that unit.
 - A voided line leaves the totals but stays, with its number, for the audit and the receipt.
   Line numbers never change and are never reused.
+
+Input checks live in basket_input.py; a line's amount, label weights and tax lines in basket_lines.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from posapp.domain.allocation import allocate
 from posapp.domain.barcode import EmbeddedValue
+from posapp.domain.basket_input import HUNDRED, ZERO, check_price, check_qty, discount_spec, percent_of
+from posapp.domain.basket_lines import BasketLine, Totals, label_weight, line_promotion, priced_line, tax_lines
 from posapp.domain.catalog import Product
 from posapp.domain.errors import ValidationError
-from posapp.domain.money import MAX_PRICE, MAX_QTY, QTY_PLACES, from_minor, round_money
-from posapp.domain.allocation import allocate
-from posapp.domain.pricing import Context, Item, Pricing, PromotionSet, Saving, price
+from posapp.domain.money import round_money
+from posapp.domain.pricing import Context, Item, Pricing, PromotionSet, price
 from posapp.domain.promotions import normal_coupon
-from posapp.domain.sale import LinePromotion, SaleLine, TaxLine
+from posapp.domain.sale import SaleLine
 from posapp.i18n import _
-
-ZERO = Decimal(0)
-HUNDRED = Decimal(100)
-MAX_LINE_TOTAL = Decimal(1_000_000)
-QTY_STEP = Decimal(1).scaleb(-QTY_PLACES)
-# Scales print kg; a price per 斤 (500 g) charged on kg would undercharge by half.
-KG_IN_UNIT = {"kg": Decimal(1), "斤": Decimal(2), "g": Decimal(1000), "lb": Decimal("2.20462262")}
-
-
-@dataclass(frozen=True)
-class BasketLine:
-    line_no: int
-    product: Product
-    qty: Decimal
-    unit_price: Decimal  # charged per unit, after any override or label price
-    list_price: Decimal  # the catalog's (or the label's) price per unit
-    amount: Decimal  # round_half_up(unit_price * qty)
-    discount: Decimal = ZERO  # line discount in money
-    discount_pct: Decimal | None = None  # kept so the discount follows quantity and price changes
-    barcode: str = ""
-    labelled: bool = False  # price or weight came from an in-store label
-    price_overridden: bool = False
-    voided: bool = False
-
-    @property
-    def total(self) -> Decimal:
-        return self.amount - self.discount
-
-
-@dataclass(frozen=True)
-class Totals:
-    subtotal: Decimal
-    basket_discount: Decimal
-    total: Decimal
-    taxes: tuple[TaxLine, ...]
-    savings: Decimal  # against list prices, line discounts, promotions, gifts and the basket discount
-    item_count: int  # pieces of non-weighed goods plus one per weighed line (gifts included)
-    promo_discount: Decimal = ZERO  # spend thresholds and coupons
-    promotions: tuple[Saving, ...] = ()  # every promotion used, with what it gives
-    gifts: tuple = ()  # pricing.Gift: products added at no charge
-
-
-def _number(value: object, *, what: str) -> Decimal:
-    """value as a finite Decimal; floats are a programming error, never a cashier's."""
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(f"{what} must be a Decimal, not {type(value).__name__}")
-    value = Decimal(value)
-    if not value.is_finite():
-        raise ValidationError(_("{value} is not a number").format(value=value))
-    return value
-
-
-def check_qty(qty: object, product: Product) -> Decimal:
-    """A quantity the till can sell of product, normalised (3, 0.455)."""
-    qty = _number(qty, what="quantity")
-    if qty <= 0:
-        raise ValidationError(_("the quantity must be more than 0"))
-    if qty > MAX_QTY:
-        raise ValidationError(_("the quantity {qty} is more than the till accepts ({most})").format(
-            qty=qty, most=MAX_QTY))
-    if qty != qty.quantize(QTY_STEP):
-        raise ValidationError(_("the quantity {qty} has more than 3 decimals").format(qty=qty))
-    if not product.weighed and qty != qty.to_integral_value():
-        raise ValidationError(_("only weighed goods can be sold in fractions: {name} is sold by the piece")
-                              .format(name=product.name))
-    return qty.quantize(QTY_STEP).normalize() if qty % 1 else qty.quantize(Decimal(1))
-
-
-def check_price(price: object, *, places: int) -> Decimal:
-    """A unit price the till accepts: not negative, not absurd, no more decimals than the currency."""
-    price = _number(price, what="price")
-    if not 0 <= price <= MAX_PRICE:
-        raise ValidationError(_("a price of {price} is not possible: use 0 to {most}").format(
-            price=price, most=MAX_PRICE))
-    if price != round_money(price, places):
-        raise ValidationError(_("the price {price} has more than {places} decimals").format(
-            price=price, places=places))
-    return round_money(price, places)
-
-
-def _percent_of(part: Decimal, whole: Decimal) -> Decimal:
-    """part as a percent of whole, to 0.01% (0 of nothing)."""
-    return (part * HUNDRED / whole if whole else ZERO).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _discount_spec(amount: object, percent: object, *, places: int) -> tuple[Decimal, Decimal | None]:
-    """(fixed amount, percent) from exactly one of them; a zero discount means none."""
-    if (amount is None) == (percent is None):
-        raise ValueError("give exactly one of amount or percent")
-    if percent is not None:
-        pct = _number(percent, what="percent")
-        if not ZERO <= pct <= HUNDRED or pct != pct.quantize(Decimal("0.01")):
-            raise ValidationError(_("a discount of {pct}% is not possible: use 0 to 100, at most 2 decimals")
-                                  .format(pct=pct))
-        return ZERO, (pct if pct else None)
-    value = _number(amount, what="discount")
-    if value < 0 or value != round_money(value, places):
-        raise ValidationError(_("a discount of {amount} is not possible: use an amount of money, 0 or more")
-                              .format(amount=value))
-    return round_money(value, places), None
-
-
-def _priced(line: BasketLine, *, places: int) -> BasketLine:
-    """line with its amount and discount worked out again, refusing what cannot be right."""
-    amount = round_money(line.unit_price * line.qty, places)
-    if amount > MAX_LINE_TOTAL:
-        message = _("{qty} x {price} = {amount} is more than one line can be ({most}): check the quantity")
-        raise ValidationError(message.format(qty=line.qty, price=line.unit_price, amount=amount,
-                                             most=MAX_LINE_TOTAL))
-    discount = round_money(line.discount, places)
-    if line.discount_pct is not None:
-        discount = round_money(amount * line.discount_pct / HUNDRED, places)
-    if discount > amount:
-        raise ValidationError(_("the discount {discount} is more than the line's amount {amount}")
-                              .format(discount=discount, amount=amount))
-    return replace(line, amount=amount, discount=discount)
-
-
-def _label_weight(kg: Decimal, product: Product) -> Decimal:
-    """A scale label's weight in the unit product is priced by (unknown units are taken as kg)."""
-    if not product.weighed:
-        raise ValidationError(_("this label carries a weight, but {name} is sold by the piece")
-                              .format(name=product.name))
-    factor = KG_IN_UNIT.get(product.unit, Decimal(1))
-    return (kg * factor).quantize(QTY_STEP, rounding=ROUND_HALF_UP)
-
-
-def tax_lines(groups: dict[Decimal, Decimal], *, prices_include_tax: bool,
-              places: int = 2) -> tuple[TaxLine, ...]:
-    """One TaxLine per rate from each rate group's amount, highest rate first, empty groups left out."""
-    found = []
-    for rate, amount in groups.items():
-        if not amount:
-            continue
-        if prices_include_tax:
-            tax = round_money(amount * rate / (HUNDRED + rate), places)
-            found.append(TaxLine(rate=rate, gross=amount, tax=tax, net=amount - tax))
-        else:
-            tax = round_money(amount * rate / HUNDRED, places)
-            found.append(TaxLine(rate=rate, gross=amount + tax, tax=tax, net=amount))
-    return tuple(sorted(found, key=lambda t: t.rate, reverse=True))
 
 
 class Basket:
@@ -300,7 +163,7 @@ class Basket:
             raise ValidationError(_("the label already carries the price or weight: "
                                     "scan it without a quantity"))
         if embedded.kind == "weight":
-            return check_qty(_label_weight(embedded.value, product), product), product.price
+            return check_qty(label_weight(embedded.value, product), product), product.price
         if embedded.kind == "price":
             return Decimal(1), check_price(embedded.value, places=self.places)
         raise ValueError(f"unknown embedded kind {embedded.kind!r}")
@@ -323,7 +186,7 @@ class Basket:
 
     def _put(self, line: BasketLine) -> BasketLine:
         """Price and store a new or changed line, unless a fixed basket discount would pass the subtotal."""
-        line = line if line.voided else _priced(line, places=self.places)
+        line = line if line.voided else priced_line(line, places=self.places)
         lines = self._all[: line.line_no - 1] + [line] + self._all[line.line_no:]
         subtotal = ZERO
         if self._discount:
@@ -352,13 +215,13 @@ class Basket:
                           percent: Decimal | None = None) -> BasketLine:
         """Discount one line by an amount or a percent of it (0 removes the discount)."""
         line = self._line(line_no)
-        fixed, pct = _discount_spec(amount, percent, places=self.places)
+        fixed, pct = discount_spec(amount, percent, places=self.places)
         return self._put(replace(line, discount=fixed, discount_pct=pct))
 
     def set_basket_discount(self, *, amount: Decimal | None = None, percent: Decimal | None = None) -> None:
         """Discount the whole basket by an amount or a percent of what it comes to after promotions
         (0 removes it)."""
-        fixed, pct = _discount_spec(amount, percent, places=self.places)
+        fixed, pct = discount_spec(amount, percent, places=self.places)
         subtotal = self._after_promotions(self.lines)
         if fixed > subtotal:
             raise ValidationError(_("the discount {discount} is more than the subtotal {subtotal}")
@@ -385,12 +248,12 @@ class Basket:
     def discount_percent(self, line_no: int) -> Decimal:
         """The line discount as a percent of the line's amount (to 0.01), to check a cashier's limit."""
         line = self._line(line_no)
-        return _percent_of(line.discount, line.amount)
+        return percent_of(line.discount, line.amount)
 
     def basket_discount_percent(self) -> Decimal:
         """The basket discount as a percent of what the basket comes to after promotions (to 0.01)."""
         base = self._after_promotions(self.lines)
-        return _percent_of(self._basket_discount(base), base)
+        return percent_of(self._basket_discount(base), base)
 
     def _nets(self, lines, pricing: Pricing | None) -> dict[int, Decimal]:
         if pricing is None:
@@ -448,7 +311,7 @@ class Basket:
         found = []
         for x in lines:
             priced = pricing.lines[x.line_no] if pricing else None
-            promos = tuple(_line_promotion(s) for s in priced.savings) if priced else ()
+            promos = tuple(line_promotion(s) for s in priced.savings) if priced else ()
             total = priced.total if priced else x.total
             net = priced.net if priced else x.total
             found.append(SaleLine(
@@ -464,9 +327,5 @@ class Basket:
                 line_no=n, product_id=product.id, sku=product.sku, name=product.name, unit=product.unit,
                 qty=Decimal(gift.qty), unit_price=gift.unit_price, list_price=gift.unit_price, discount=ZERO,
                 total=ZERO, tax_class=product.tax_class, tax_rate=product.tax_rate, weighed=False,
-                promotions=(_line_promotion(gift.saving._replace(amount=value)),), paid=ZERO))
+                promotions=(line_promotion(gift.saving._replace(amount=value)),), paid=ZERO))
         return tuple(found)
-
-
-def _line_promotion(s: Saving) -> LinePromotion:
-    return LinePromotion(promotion_id=s.promotion_id, code=s.code, name=s.name, kind=s.kind.value, amount=s.amount)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from posapp.domain.basket import Basket, Totals
+from posapp.domain.basket import Basket
+from posapp.domain.basket_lines import Totals
 from posapp.domain.clock import to_local, utcnow
 from posapp.domain.errors import NotFound, ValidationError
 from posapp.domain.members import Member

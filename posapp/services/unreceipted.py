@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
-from posapp.domain.basket import tax_lines
+from posapp.domain.basket_lines import tax_lines
 from posapp.domain.clock import utcnow
 from posapp.domain.errors import NotFound, ValidationError
 from posapp.domain.journal import GENESIS

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from posapp.domain.basket import KG_IN_UNIT
+from posapp.domain.basket_lines import KG_IN_UNIT
 from posapp.domain.clock import utcnow
 from posapp.domain.errors import NotFound, ValidationError
 from posapp.domain.returns import REASONS

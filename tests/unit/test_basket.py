@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from posapp.domain.barcode import EmbeddedValue
-from posapp.domain.basket import Basket, allocate
+from posapp.domain.allocation import allocate
+from posapp.domain.basket import Basket
 from posapp.domain.catalog import Product
 from posapp.domain.errors import ValidationError
 from posapp.domain.money import MAX_QTY
