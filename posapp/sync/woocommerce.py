@@ -178,3 +178,11 @@ class WooClient:
             if not page.items or number >= page.total_pages:
                 return
             number += 1
+
+
+def meta_value(record: dict, key: str):
+    """The value of a WooCommerce record's meta_data entry `key`; None when it has none."""
+    for item in record.get("meta_data") or []:
+        if isinstance(item, dict) and item.get("key") == key:
+            return item.get("value")
+    return None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from posapp.domain.sale import Payment, Sale, SaleLine
 from posapp.sync.push import BACKOFF_BASE, BACKOFF_CAP, ReturnDoc, SaleDoc, backoff_seconds
-from posapp.sync.woo_push import order_body, refund_body
+from posapp.sync.woo_orders import order_body, refund_body
 
 AT = datetime(2026, 11, 23, 6, 0)
 CENT = D("0.01")

@@ -23,7 +23,7 @@ from posapp.services.station import Station
 from posapp.sync.pull import pull_catalog
 from posapp.sync.push import StockDoc, StockLine, push_pending
 from posapp.sync.woo_connector import WooConnector
-from posapp.sync.woo_push import STOCK_KEY, _check_batch, stock_plan
+from posapp.sync.woo_stock import STOCK_KEY, _check_batch, stock_plan
 from posapp.sync.woocommerce import Rejected, Unknown
 from test_push_orders import link_product, meta, sql
 
